@@ -1,0 +1,125 @@
+"""Actions in the admin: read, recorded and contested only through the entry points."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from certipro.accounts.audit import Actor
+from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
+from certipro.actions.services import ActionRefused, change_action_state, record_action
+from certipro.directory.models import Professional
+from certipro.web.admin_mixins import ReadOnlyAdminMixin
+
+
+class ActionAddForm(forms.ModelForm):  # type: ignore[type-arg]
+    rpps = forms.CharField(label="RPPS", max_length=11)
+
+    class Meta:
+        model = Action
+        fields = ("type_code", "title", "start_date", "end_date", "hours", "axis", "source")
+
+    def clean_rpps(self) -> Professional:
+        rpps = self.cleaned_data["rpps"]
+        professional = Professional.objects.filter(rpps=rpps).first()
+        if professional is None:
+            raise forms.ValidationError("Aucun professionnel n'a ce numéro RPPS.")
+        return professional
+
+
+class TransitionInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]
+    model = ActionTransition
+    fields = ("at", "from_state", "to_state", "actor_label", "reason")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Action)
+class ActionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("professional", "type_code", "title", "end_date", "state", "source", "channel")
+    list_filter = ("state", "source", "channel", "profession")
+    search_fields = ("=professional__rpps", "type_code", "title", "=external_id")
+    list_select_related = ("professional",)
+    date_hierarchy = "end_date"
+    inlines = [TransitionInline]
+    actions = ["contest", "withdraw", "reject"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = ActionAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ("rpps", "type_code", "title", "start_date", "end_date", "hours", "axis", "source")
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [f.name for f in Action._meta.fields] if obj is not None else []
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def _actor(self, request: HttpRequest) -> Actor:
+        return Actor.for_user(request.user, role="admin")  # type: ignore[arg-type]
+
+    def save_model(self, request: HttpRequest, obj: Action, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        try:
+            recorded = record_action(
+                professional=data["rpps"],
+                type_code=data["type_code"],
+                end_date=data["end_date"],
+                start_date=data.get("start_date"),
+                title=data.get("title", ""),
+                hours=data.get("hours"),
+                axis=data.get("axis"),
+                source=Source(data["source"]),
+                channel=Channel.ADMIN,
+                actor=self._actor(request),
+                today=timezone.localdate(),
+            )
+        except ActionRefused as exc:
+            # The admin has no hook to turn this into a form error after validation; say it clearly.
+            messages.error(request, f"Action refusée ({exc.code}) : {exc.message}")
+            obj.pk = None
+            return
+        obj.pk = recorded.action.pk
+
+    def response_add(self, request: HttpRequest, obj: Action, post_url_continue: Any = None) -> Any:
+        if obj.pk is None:
+            from django.http import HttpResponseRedirect
+
+            return HttpResponseRedirect(request.path)
+        return super().response_add(request, obj, post_url_continue)
+
+    def _change(self, request: HttpRequest, queryset: QuerySet[Action], to: ActionState) -> None:
+        for action in queryset:
+            change_action_state(
+                action,
+                to=to,
+                actor=self._actor(request),
+                reason="via l'administration",
+                today=timezone.localdate(),
+            )
+        self.message_user(request, f"{queryset.count()} action(s) : {to.label}")
+
+    @admin.action(description="Contester les actions sélectionnées")
+    def contest(self, request: HttpRequest, queryset: QuerySet[Action]) -> None:
+        self._change(request, queryset, ActionState.CONTESTED)
+
+    @admin.action(description="Retirer les actions sélectionnées")
+    def withdraw(self, request: HttpRequest, queryset: QuerySet[Action]) -> None:
+        self._change(request, queryset, ActionState.WITHDRAWN)
+
+    @admin.action(description="Rejeter les actions sélectionnées")
+    def reject(self, request: HttpRequest, queryset: QuerySet[Action]) -> None:
+        self._change(request, queryset, ActionState.REJECTED)

@@ -1,0 +1,98 @@
+"""Actions with their provenance and states (domain §4)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ActionState(models.TextChoices):
+    DECLARED = "declared", "Déclarée"
+    ATTESTED = "attested", "Attestée"
+    CONTESTED = "contested", "Contestée"
+    WITHDRAWN = "withdrawn", "Retirée"
+    REJECTED = "rejected", "Rejetée"
+
+
+COUNTING_STATES = (ActionState.DECLARED, ActionState.ATTESTED)
+
+
+class Source(models.TextChoices):
+    """Who declares (D-30)."""
+
+    PROFESSIONAL = "professional", "Le professionnel"
+    ORGANISM = "organism", "Organisme de formation"
+    EMPLOYER = "employer", "Employeur"
+    AGENCY = "agency", "Agence nationale du DPC"
+    HAS = "has", "Haute Autorité de santé"
+    ORDER = "order", "Ordre"
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Espace en ligne"
+    API = "api", "API"
+    FILE = "file", "Fichier"
+    ADMIN = "admin", "Administration"
+    COMMAND = "command", "Ligne de commande"
+
+
+class Action(models.Model):
+    """An action done by a professional, with where the claim comes from (D-31).
+
+    The action type is kept as a code: whether it counts is decided against the référentiels
+    assigned on its end date, in their current version (contracts/referentiel.md).
+    """
+
+    professional = models.ForeignKey(
+        "directory.Professional", on_delete=models.CASCADE, related_name="actions"
+    )
+    profession = models.ForeignKey("directory.Profession", on_delete=models.PROTECT, related_name="+")
+    type_code = models.CharField(max_length=40)
+    title = models.CharField(max_length=300, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField()
+    hours = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    axis = models.PositiveSmallIntegerField(null=True, blank=True, help_text="axis chosen by the declarant")
+    state = models.CharField(max_length=12, choices=ActionState.choices)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    # The third party that declared it (a declarations.Declarant, once that app exists) and its own
+    # reference: a declaration is idempotent on this pair (D-32).
+    declarant_id = models.BigIntegerField(null=True, blank=True)
+    external_id = models.CharField(max_length=128, blank=True, help_text="the declarant's own reference")
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    declared_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["professional", "end_date"], name="action_professional_end")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declarant_id", "external_id"],
+                condition=models.Q(declarant_id__isnull=False),
+                name="one_action_per_declarant_reference",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type_code} {self.end_date} ({self.state})"
+
+
+class ActionTransition(models.Model):
+    """The transition log of an action's states."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="transitions")
+    professional = models.ForeignKey("directory.Professional", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12)
+    actor_label = models.CharField(max_length=200)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["action", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or '∅'} → {self.to_state}"

@@ -1,0 +1,255 @@
+"""The one entry point that records an action (domain §4), and the state changes after it.
+
+Views, the declaration API, commands, the admin and the demo loader all call `record_action`;
+none writes an Action itself. It checks the claim, merges or replays it (D-32, D-33), logs the
+transition, writes the audit journal and refreshes the status snapshot, in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from django.db import transaction
+
+from certipro.accounts.audit import Actor, record
+from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
+from certipro.certification.catalogue import Catalogue, load_catalogue
+from certipro.certification.evaluation import period_as_of
+from certipro.certification.rules import Holding as HoldingFact
+from certipro.certification.rules import assignment_timeline, codes_on
+from certipro.certification.status import refresh_status
+from certipro.directory.models import Exercise, Professional
+
+THIRD_PARTY_KINDS = {Source.ORGANISM: "organism", Source.EMPLOYER: "employer"}
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"
+    UPDATED = "updated"
+    DUPLICATE = "duplicate"
+    MERGED = "merged"
+
+
+class ActionRefused(Exception):
+    """A claim that cannot be recorded; `code` is one of contracts/declarations.md's error codes."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Recorded:
+    action: Action
+    outcome: Outcome
+
+
+def find_exercise(
+    professional: Professional,
+    *,
+    type_code: str,
+    end_date: date,
+    today: date,
+    profession: str | None = None,
+    catalogue: Catalogue,
+) -> tuple[Exercise, frozenset[int], tuple[str, ...]]:
+    """The exercise whose référentiels, assigned on `end_date`, list this action type, with the
+    type's axes and who may declare it there (contracts/referentiel.md, D-14, D-22)."""
+    if end_date > today:
+        raise ActionRefused("future_date", f"end_date {end_date} is after today")
+    rules_by_code = catalogue.rules_by_code(today)
+    if not any(type_code in r.action_axes for r in rules_by_code.values()):
+        raise ActionRefused("unknown_action_type", f"no published référentiel has action type {type_code}")
+    exercises = list(professional.exercises.prefetch_related("periods", "holdings"))
+    if profession is not None:
+        exercises = [e for e in exercises if e.profession_id == profession]
+    in_period = False
+    current = catalogue.current(today)
+    for exercise in exercises:
+        view = period_as_of(exercise.periods.all(), end_date)
+        if view is None or not (view.start <= end_date <= view.end):
+            continue
+        in_period = True
+        holdings = [
+            HoldingFact(h.start, h.end, frozenset(h.specialties), h.chosen_referentiel or None)
+            for h in exercise.holdings.all()
+        ]
+        codes = codes_on(assignment_timeline(exercise.profession_id, holdings, current), end_date)
+        listing = [rules_by_code[c] for c in sorted(codes) if c in rules_by_code]
+        axes = frozenset().union(*(r.action_axes.get(type_code, frozenset()) for r in listing))
+        if axes:
+            declarable = _declarable_by(catalogue, listing, type_code)
+            return exercise, axes, declarable
+    if not in_period:
+        raise ActionRefused(
+            "outside_cycle", f"end_date {end_date} is not inside a period of this professional"
+        )
+    raise ActionRefused(
+        "not_in_referentiel",
+        f"action type {type_code} is not in the référentiels assigned to this professional on {end_date}",
+    )
+
+
+def _declarable_by(catalogue: Catalogue, listing: list, type_code: str) -> tuple[str, ...]:  # type: ignore[type-arg]
+    kinds: set[str] = set()
+    for rules in listing:
+        kinds.update(catalogue.declarable_by.get((rules.code, rules.version, type_code), ()))
+    return tuple(sorted(kinds))
+
+
+@transaction.atomic
+def record_action(
+    *,
+    professional: Professional,
+    type_code: str,
+    end_date: date,
+    source: Source,
+    channel: Channel,
+    actor: Actor,
+    today: date,
+    profession: str | None = None,
+    start_date: date | None = None,
+    title: str = "",
+    hours: Decimal | None = None,
+    axis: int | None = None,
+    declarant_id: int | None = None,
+    external_id: str = "",
+    catalogue: Catalogue | None = None,
+) -> Recorded:
+    """Records a claim that an action was done. Raises ActionRefused with a contract error code."""
+    catalogue = catalogue or load_catalogue()
+    if start_date is not None and start_date > end_date:
+        raise ActionRefused("invalid", "start_date is after end_date")
+    if hours is not None and not (Decimal(0) < hours <= Decimal(2000)):
+        raise ActionRefused("invalid", "hours must be greater than 0 and at most 2000")
+    exercise, axes, declarable = find_exercise(
+        professional,
+        type_code=type_code,
+        end_date=end_date,
+        today=today,
+        profession=profession,
+        catalogue=catalogue,
+    )
+    kind = THIRD_PARTY_KINDS.get(source, "professional" if source == Source.PROFESSIONAL else None)
+    if kind is not None and kind not in declarable:
+        raise ActionRefused("not_declarable", f"the référentiel does not let a {kind} declare {type_code}")
+    if axis is not None and axis not in axes:
+        raise ActionRefused("invalid", f"axis {axis} is not an axis of {type_code} ({sorted(axes)})")
+    content = {
+        "type_code": type_code,
+        "title": title,
+        "start_date": start_date,
+        "end_date": end_date,
+        "hours": hours,
+        "axis": axis,
+        "profession_id": exercise.profession_id,
+    }
+    state = ActionState.DECLARED if source == Source.PROFESSIONAL else ActionState.ATTESTED
+    outcome, action, previous = _replay_or_merge(professional, declarant_id, external_id, content, source)
+    if outcome == Outcome.DUPLICATE:
+        return Recorded(action=action, outcome=outcome)
+    if action is None:
+        action = Action(
+            professional=professional,
+            source=source,
+            channel=channel,
+            declarant_id=declarant_id,
+            external_id=external_id,
+            declared_by=actor.user,
+            state=state,
+            **content,
+        )
+        action.save()
+    else:
+        for field, value in content.items():
+            setattr(action, field, value)
+        action.state, action.source, action.channel = state, source, channel
+        action.declarant_id, action.external_id = declarant_id, external_id
+        action.save()
+    ActionTransition.objects.create(
+        action=action,
+        professional=professional,
+        from_state=previous,
+        to_state=action.state,
+        actor_label=actor.label,
+        reason=outcome.value,
+    )
+    record(
+        actor=actor,
+        verb=f"action.{outcome.value}",
+        professional_id=professional.pk,
+        obj=action,
+        data={"type_code": type_code, "end_date": end_date.isoformat(), "source": source.value},
+    )
+    refresh_status(exercises=[exercise], today=today, catalogue=catalogue)
+    return Recorded(action=action, outcome=outcome)
+
+
+def _replay_or_merge(
+    professional: Professional,
+    declarant_id: int | None,
+    external_id: str,
+    content: dict[str, object],
+    source: Source,
+) -> tuple[Outcome, Action | None, str]:
+    if declarant_id is None:
+        return Outcome.ACCEPTED, None, ""
+    existing = (
+        Action.objects.select_for_update().filter(declarant_id=declarant_id, external_id=external_id).first()
+    )
+    if existing is not None:
+        # D-32: the same declaration again changes nothing; a different one is a correction.
+        same = all(getattr(existing, k) == v for k, v in content.items())
+        same = (
+            same and existing.professional_id == professional.pk and existing.state != ActionState.WITHDRAWN
+        )
+        return (Outcome.DUPLICATE if same else Outcome.UPDATED), existing, existing.state
+    # D-33: a third party attesting an action the professional self-declared: one action, attested.
+    candidates = Action.objects.select_for_update().filter(
+        professional=professional,
+        type_code=content["type_code"],
+        source=Source.PROFESSIONAL,
+        state=ActionState.DECLARED,
+        declarant_id__isnull=True,
+    )
+    start = content["start_date"] or content["end_date"]
+    for candidate in candidates:
+        if (candidate.start_date or candidate.end_date) <= content[
+            "end_date"
+        ] and start <= candidate.end_date:  # type: ignore[operator]
+            return Outcome.MERGED, candidate, candidate.state
+    return Outcome.ACCEPTED, None, ""
+
+
+@transaction.atomic
+def change_action_state(action: Action, *, to: ActionState, actor: Actor, reason: str, today: date) -> Action:
+    """Contest, withdraw or reject an action (D-31); the count follows at once."""
+    previous = action.state
+    if previous == to:
+        return action
+    action.state = to
+    action.save(update_fields=["state", "updated_at"])
+    ActionTransition.objects.create(
+        action=action,
+        professional_id=action.professional_id,
+        from_state=previous,
+        to_state=to,
+        actor_label=actor.label,
+        reason=reason,
+    )
+    record(
+        actor=actor,
+        verb=f"action.{to.value}",
+        professional_id=action.professional_id,
+        obj=action,
+        reason=reason,
+    )
+    exercise = Exercise.objects.select_related("professional").get(
+        professional_id=action.professional_id, profession_id=action.profession_id
+    )
+    refresh_status(exercises=[exercise], today=today)
+    return action

@@ -1,0 +1,148 @@
+"""Reads the facts of a batch of exercises from the database and runs the rules engine on them.
+
+The same code serves one professional (a page, a command) and the whole nation (a recompute):
+a batch costs a fixed number of queries whatever its size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+
+from certipro.actions.models import Action
+from certipro.certification.catalogue import Catalogue
+from certipro.certification.models import Exemption, Period, PeriodState
+from certipro.certification.rules import (
+    ActionFact,
+    Evaluation,
+    RulesConfig,
+    assignment_timeline,
+    evaluate,
+    period_state,
+)
+from certipro.certification.rules import (
+    Holding as HoldingFact,
+)
+from certipro.directory.models import Exercise, Holding
+
+
+def rules_config() -> RulesConfig:
+    values = settings.CERTIPRO_RULES
+    return RulesConfig(
+        initial_start=values["initial_start"],
+        initial_end=values["initial_end"],
+        standard_years=values["standard_years"],
+        interruption_threshold_days=values["interruption_threshold_days"],
+        default_minimum_per_axis=values["default_minimum_per_axis"],
+        pace_tolerance=values["pace_tolerance"],
+        at_risk_days_per_slot=values["at_risk_days_per_slot"],
+    )
+
+
+@dataclass(frozen=True)
+class PeriodView:
+    """A period as it stood on a date: an early end recorded later is not yet visible before it."""
+
+    period: Period
+    start: date
+    end: date
+    kind: str
+    state: str
+
+
+@dataclass(frozen=True)
+class ExerciseStatus:
+    exercise: Exercise
+    period: PeriodView
+    evaluation: Evaluation
+
+
+def period_as_of(periods: Iterable[Period], as_of: date) -> PeriodView | None:
+    """The latest period started on or before `as_of`, as it stood on that date."""
+    started = [p for p in periods if p.start <= as_of]
+    if not started:
+        return None
+    period = max(started, key=lambda p: p.start)
+    end, stored = period.end, period.state
+    if stored != PeriodState.OPEN and as_of < period.end:
+        # Ended early, but not yet on `as_of`: then, it ran to its scheduled end.
+        end, stored = period.scheduled_end, PeriodState.OPEN
+    return PeriodView(
+        period=period,
+        start=period.start,
+        end=end,
+        kind=period.kind,
+        state=period_state(stored, end, as_of),
+    )
+
+
+def evaluate_exercises(
+    exercises: Sequence[Exercise],
+    *,
+    as_of: date,
+    catalogue: Catalogue,
+    config: RulesConfig | None = None,
+) -> list[ExerciseStatus]:
+    """Evaluates the period of each exercise that holds on `as_of` (exercises without one are left out)."""
+    config = config or rules_config()
+    ids = [e.pk for e in exercises]
+    periods = _group(Period.objects.filter(exercise_id__in=ids), "exercise_id")
+    holdings = _group(Holding.objects.filter(exercise_id__in=ids), "exercise_id")
+    exemptions = _group(Exemption.objects.filter(exercise_id__in=ids), "exercise_id")
+    actions: dict[tuple[int, str], list[ActionFact]] = defaultdict(list)
+    rows = Action.objects.filter(
+        professional_id__in={e.professional_id for e in exercises}, end_date__lte=as_of
+    ).values_list("id", "professional_id", "profession_id", "type_code", "end_date", "state", "axis")
+    for pk, professional_id, profession_id, type_code, end_date, state, axis in rows.iterator(2000):
+        actions[(professional_id, profession_id)].append(
+            ActionFact(id=str(pk), type_code=type_code, end_date=end_date, state=state, axis=axis)
+        )
+    current = catalogue.current(as_of)
+    rules_by_code = catalogue.rules_by_code(as_of)
+    results = []
+    for exercise in exercises:
+        view = period_as_of(periods.get(exercise.pk, []), as_of)
+        if view is None:
+            continue
+        reference = min(as_of, view.end)
+        timeline = assignment_timeline(
+            exercise.profession_id,
+            [
+                HoldingFact(
+                    start=h.start,
+                    end=h.end,
+                    specialties=frozenset(h.specialties),
+                    chosen_code=h.chosen_referentiel or None,
+                )
+                for h in holdings.get(exercise.pk, [])
+            ],
+            current,
+        )
+        exempt = frozenset(
+            x.axis
+            for x in exemptions.get(exercise.pk, [])
+            if x.start <= reference and (x.end is None or reference <= x.end)
+        )
+        evaluation = evaluate(
+            period_start=view.start,
+            period_end=view.end,
+            as_of=as_of,
+            timeline=timeline,
+            rules_by_code=rules_by_code,
+            actions=actions.get((exercise.professional_id, exercise.profession_id), []),
+            exempt_axes=exempt,
+            config=config,
+        )
+        results.append(ExerciseStatus(exercise=exercise, period=view, evaluation=evaluation))
+    return results
+
+
+def _group(queryset: Iterable[object], key: str) -> dict[int, list]:  # type: ignore[type-arg]
+    grouped: dict[int, list] = defaultdict(list)  # type: ignore[type-arg]
+    for obj in queryset:
+        grouped[getattr(obj, key)].append(obj)
+    return grouped

@@ -1,0 +1,64 @@
+"""The pure rules engine of certification périodique (domain D-10 to D-26).
+
+No Django, no database, no clock: dates and configuration are always parameters.
+"""
+
+from .applicability import (
+    Holding,
+    ReferentielMeta,
+    Segment,
+    assignment_timeline,
+    codes_on,
+    current_versions,
+    matching_codes,
+)
+from .assignment import AXES, assign_actions, assign_counts
+from .config import DEFAULT_CONFIG, RulesConfig
+from .counting import (
+    COUNTING_STATES,
+    ActionFact,
+    AxisResult,
+    Evaluation,
+    ReferentielRules,
+    evaluate,
+)
+from .cycles import (
+    PeriodDates,
+    add_years,
+    first_period,
+    interruption_end,
+    next_period,
+    period_containing,
+    period_state,
+)
+from .pace import Pace, pace
+
+__all__ = [
+    "AXES",
+    "COUNTING_STATES",
+    "DEFAULT_CONFIG",
+    "ActionFact",
+    "AxisResult",
+    "Evaluation",
+    "Holding",
+    "Pace",
+    "PeriodDates",
+    "ReferentielMeta",
+    "ReferentielRules",
+    "RulesConfig",
+    "Segment",
+    "add_years",
+    "assign_actions",
+    "assign_counts",
+    "assignment_timeline",
+    "codes_on",
+    "current_versions",
+    "evaluate",
+    "first_period",
+    "interruption_end",
+    "matching_codes",
+    "next_period",
+    "pace",
+    "period_containing",
+    "period_state",
+]

@@ -1,0 +1,117 @@
+"""Status snapshots and the certification status object (contracts/status.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from certipro.certification.catalogue import Catalogue, load_catalogue
+from certipro.certification.evaluation import ExerciseStatus, evaluate_exercises
+from certipro.certification.models import StatusSnapshot
+from certipro.directory.models import Exercise
+
+SNAPSHOT_FIELDS = [
+    "professional",
+    "as_of",
+    *(f"required_{a}" for a in (1, 2, 3, 4)),
+    *(f"counted_{a}" for a in (1, 2, 3, 4)),
+    "exempt_axes",
+    "progress",
+    "status",
+    "pace",
+    "referentiels",
+]
+
+
+def status_object(status: ExerciseStatus) -> dict[str, Any]:
+    """The JSON object of contracts/status.md, plus a `pace` block (additions are allowed)."""
+    evaluation, period = status.evaluation, status.period
+    pace = evaluation.pace
+    return {
+        "rpps": status.exercise.professional.rpps,
+        "profession": status.exercise.profession_id,
+        "cycle": {
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "kind": period.kind,
+            "state": period.state,
+        },
+        "referentiels": list(evaluation.referentiels),
+        "axes": [
+            {"axis": a.axis, "required": a.required, "counted": a.counted, "status": a.status}
+            for a in evaluation.axes
+        ],
+        "progress": evaluation.progress,
+        "status": evaluation.status,
+        "pace": {
+            "state": pace.state,
+            "elapsed_share": round(pace.elapsed_share, 4),
+            "done_share": round(pace.done_share, 4),
+            "days_left": pace.days_left,
+            "remaining_slots": pace.remaining_slots,
+        },
+    }
+
+
+def snapshot_of(status: ExerciseStatus, as_of: date) -> StatusSnapshot:
+    evaluation = status.evaluation
+    axes = {a.axis: a for a in evaluation.axes}
+    return StatusSnapshot(
+        period=status.period.period,
+        professional_id=status.exercise.professional_id,
+        as_of=as_of,
+        **{f"required_{n}": axes[n].required for n in (1, 2, 3, 4)},
+        **{f"counted_{n}": axes[n].counted for n in (1, 2, 3, 4)},
+        exempt_axes=sum(1 << (a.axis - 1) for a in evaluation.axes if a.status == "exempt"),
+        progress=evaluation.progress,
+        status=evaluation.status,
+        pace=evaluation.pace.state,
+        referentiels=",".join(evaluation.referentiels)[:400],
+    )
+
+
+def write_snapshots(statuses: Iterable[ExerciseStatus], as_of: date) -> int:
+    snapshots = [snapshot_of(s, as_of) for s in statuses]
+    StatusSnapshot.objects.bulk_create(
+        snapshots,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["period"],
+        update_fields=[f for f in SNAPSHOT_FIELDS if f != "professional"],
+    )
+    return len(snapshots)
+
+
+def refresh_status(
+    *, exercises: Sequence[Exercise], today: date, catalogue: Catalogue | None = None
+) -> list[ExerciseStatus]:
+    """Recomputes and stores the snapshot of these exercises' current periods.
+
+    Called inside the transaction of every change that affects a status (design.md).
+    """
+    statuses = evaluate_exercises(exercises, as_of=today, catalogue=catalogue or load_catalogue())
+    write_snapshots(statuses, today)
+    return statuses
+
+
+def recompute(
+    exercises: Iterable[Exercise], *, today: date, batch_size: int = 2000, catalogue: Catalogue | None = None
+) -> int:
+    """Recomputes every given exercise, in batches (a publication, a nightly refresh, the benchmark)."""
+    catalogue = catalogue or load_catalogue()
+    done = 0
+    for batch in _batches(exercises, batch_size):
+        done += write_snapshots(evaluate_exercises(batch, as_of=today, catalogue=catalogue), today)
+    return done
+
+
+def _batches(items: Iterable[Exercise], size: int) -> Iterator[list[Exercise]]:
+    batch: list[Exercise] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
