@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from certipro.accounts.audit import Actor
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
-from certipro.actions.services import ActionRefused, change_action_state, record_action
+from certipro.actions.services import ActionRefused, change_action_state, check_claim, record_action
+from certipro.certification.catalogue import load_catalogue
 from certipro.directory.models import Professional
 from certipro.web.admin_mixins import ReadOnlyAdminMixin
 
@@ -30,6 +31,26 @@ class ActionAddForm(forms.ModelForm):  # type: ignore[type-arg]
         if professional is None:
             raise forms.ValidationError("Aucun professionnel n'a ce numéro RPPS.")
         return professional
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            check_claim(
+                professional=data["rpps"],
+                type_code=data["type_code"],
+                end_date=data["end_date"],
+                source=Source(data["source"]),
+                today=timezone.localdate(),
+                catalogue=load_catalogue(),
+                start_date=data.get("start_date"),
+                hours=data.get("hours"),
+                axis=data.get("axis"),
+            )
+        except ActionRefused as exc:
+            raise forms.ValidationError(f"Action refusée ({exc.code}) : {exc.message}") from None
+        return data
 
 
 class TransitionInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]
@@ -88,18 +109,10 @@ class ActionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 today=timezone.localdate(),
             )
         except ActionRefused as exc:
-            # The admin has no hook to turn this into a form error after validation; say it clearly.
+            # Checked by the form already; only a concurrent change can land here.
             messages.error(request, f"Action refusée ({exc.code}) : {exc.message}")
-            obj.pk = None
             return
         obj.pk = recorded.action.pk
-
-    def response_add(self, request: HttpRequest, obj: Action, post_url_continue: Any = None) -> Any:
-        if obj.pk is None:
-            from django.http import HttpResponseRedirect
-
-            return HttpResponseRedirect(request.path)
-        return super().response_add(request, obj, post_url_continue)
 
     def _change(self, request: HttpRequest, queryset: QuerySet[Action], to: ActionState) -> None:
         for action in queryset:

@@ -101,6 +101,43 @@ def _declarable_by(catalogue: Catalogue, listing: list, type_code: str) -> tuple
     return tuple(sorted(kinds))
 
 
+def check_claim(
+    *,
+    professional: Professional,
+    type_code: str,
+    end_date: date,
+    source: Source,
+    today: date,
+    catalogue: Catalogue,
+    profession: str | None = None,
+    start_date: date | None = None,
+    hours: Decimal | None = None,
+    axis: int | None = None,
+) -> Exercise:
+    """Every check `record_action` makes before it writes; forms call it to show errors in place.
+
+    Returns the exercise the action counts for; raises ActionRefused.
+    """
+    if start_date is not None and start_date > end_date:
+        raise ActionRefused("invalid", "start_date is after end_date")
+    if hours is not None and not (Decimal(0) < hours <= Decimal(2000)):
+        raise ActionRefused("invalid", "hours must be greater than 0 and at most 2000")
+    exercise, axes, declarable = find_exercise(
+        professional,
+        type_code=type_code,
+        end_date=end_date,
+        today=today,
+        profession=profession,
+        catalogue=catalogue,
+    )
+    kind = THIRD_PARTY_KINDS.get(source, "professional" if source == Source.PROFESSIONAL else None)
+    if kind is not None and kind not in declarable:
+        raise ActionRefused("not_declarable", f"the référentiel does not let a {kind} declare {type_code}")
+    if axis is not None and axis not in axes:
+        raise ActionRefused("invalid", f"axis {axis} is not an axis of {type_code} ({sorted(axes)})")
+    return exercise
+
+
 @transaction.atomic
 def record_action(
     *,
@@ -122,23 +159,18 @@ def record_action(
 ) -> Recorded:
     """Records a claim that an action was done. Raises ActionRefused with a contract error code."""
     catalogue = catalogue or load_catalogue()
-    if start_date is not None and start_date > end_date:
-        raise ActionRefused("invalid", "start_date is after end_date")
-    if hours is not None and not (Decimal(0) < hours <= Decimal(2000)):
-        raise ActionRefused("invalid", "hours must be greater than 0 and at most 2000")
-    exercise, axes, declarable = find_exercise(
-        professional,
+    exercise = check_claim(
+        professional=professional,
         type_code=type_code,
         end_date=end_date,
+        source=source,
         today=today,
         profession=profession,
+        start_date=start_date,
+        hours=hours,
+        axis=axis,
         catalogue=catalogue,
     )
-    kind = THIRD_PARTY_KINDS.get(source, "professional" if source == Source.PROFESSIONAL else None)
-    if kind is not None and kind not in declarable:
-        raise ActionRefused("not_declarable", f"the référentiel does not let a {kind} declare {type_code}")
-    if axis is not None and axis not in axes:
-        raise ActionRefused("invalid", f"axis {axis} is not an axis of {type_code} ({sorted(axes)})")
     content = {
         "type_code": type_code,
         "title": title,

@@ -108,6 +108,8 @@ def record_interruption(
         raise DirectoryError(f"RPPS {rpps} holds several professions ({codes}): give --profession")
     exercise = exercises[0]
     overlapping = exercise.interruptions.filter(start__lte=end, end__gte=start).first()
+    if overlapping is not None and (overlapping.start, overlapping.end) == (start, end):
+        return overlapping  # the same interruption again: nothing to do
     if overlapping is not None:
         raise DirectoryError(
             f"overlaps the interruption already recorded from {overlapping.start} to {overlapping.end}"
