@@ -34,7 +34,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
-	$(VENV)/bin/mypy certipro/certification/rules certipro/referentiels/fileformat.py certipro/directory/parsing.py
+	$(VENV)/bin/mypy certipro config
 
 format: install
 	$(VENV)/bin/ruff format .

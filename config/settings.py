@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from certipro.certification.rules.config import RulesConfig
 from config.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -118,14 +119,15 @@ LOGGING = {
 }
 
 # --- Rules of the domain that are decisions, not law (domain.md): configuration, not code. ---
-CERTIPRO_RULES = {
-    "initial_start": date(2023, 1, 1),
-    "initial_end": date(2031, 12, 31),
-    "standard_years": 6,
-    "interruption_threshold_days": env_int("CERTIPRO_INTERRUPTION_THRESHOLD_DAYS", 1095, minimum=1),
-    "default_minimum_per_axis": env_int("CERTIPRO_DEFAULT_MINIMUM_PER_AXIS", 2, minimum=0),
-    "pace_tolerance": env_float("CERTIPRO_PACE_TOLERANCE", 0.10),
-    "at_risk_days_per_slot": env_int("CERTIPRO_AT_RISK_DAYS_PER_SLOT", 60, minimum=1),
-}
+# The dates of the initial period are law (R13); the rest are the project's decisions.
+CERTIPRO_RULES = RulesConfig(
+    initial_start=date(2023, 1, 1),
+    initial_end=date(2031, 12, 31),
+    standard_years=6,
+    interruption_threshold_days=env_int("CERTIPRO_INTERRUPTION_THRESHOLD_DAYS", 1095, minimum=1),
+    default_minimum_per_axis=env_int("CERTIPRO_DEFAULT_MINIMUM_PER_AXIS", 2, minimum=0),
+    pace_tolerance=env_float("CERTIPRO_PACE_TOLERANCE", 0.10),
+    at_risk_days_per_slot=env_int("CERTIPRO_AT_RISK_DAYS_PER_SLOT", 60, minimum=1),
+)
 # D-42: aggregates shown without individual access hide cells below this size.
 CERTIPRO_MIN_CELL_SIZE = env_int("CERTIPRO_MIN_CELL_SIZE", 11, minimum=1)

@@ -11,13 +11,13 @@ admin.site.site_title = "CertiPro"
 
 
 @admin.register(User)
-class CertiproUserAdmin(UserAdmin):
+class CertiproUserAdmin(UserAdmin):  # type: ignore[type-arg]
     fieldsets = (*UserAdmin.fieldsets, ("Professionnel", {"fields": ("professional",)}))  # type: ignore[misc]
     raw_id_fields = ("professional",)
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Read-only: the journal is append-only (D-41)."""
 
     list_display = ("at", "actor_label", "role", "verb", "object_type", "object_id", "professional_id")

@@ -75,6 +75,9 @@ class ActionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             kwargs["form"] = ActionAddForm
         return super().get_form(request, obj, change, **kwargs)
 
+    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
+        return self.inlines if obj is not None else []
+
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ("rpps", "type_code", "title", "start_date", "end_date", "hours", "axis", "source")

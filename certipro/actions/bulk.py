@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -107,6 +108,11 @@ def _chunks(items: Iterable[Claim], size: int) -> Iterator[list[Claim]]:
         yield batch
 
 
+class _Accepted(NamedTuple):
+    claim: Claim
+    profession_id: str
+
+
 @dataclass
 class _Exercise:
     exercise: Exercise
@@ -135,7 +141,7 @@ class _Batch:
     def run(self) -> list[ItemResult]:
         exercises = self._load({i.professional_id for i in self.items})
         results: list[ItemResult] = []
-        pending: list[Action] = []  # checked, not yet written
+        pending: list[_Accepted] = []  # checked, not yet written
         for item in self.items:
             if item.declarant_id is not None:
                 # Replays and merges depend on what is already written, this batch included.
@@ -175,7 +181,7 @@ class _Batch:
             known[pk] = None
         return known
 
-    def _check(self, item: Claim, exercises: dict[int, list[_Exercise] | None]) -> Action:
+    def _check(self, item: Claim, exercises: dict[int, list[_Exercise] | None]) -> _Accepted:
         """`record_action`'s checks, in its order (find_exercise, then declarable, then axis)."""
         held = exercises.get(item.professional_id)
         if held is None:
@@ -200,22 +206,8 @@ class _Batch:
             raise ActionRefused(
                 "invalid", f"axis {item.axis} is not an axis of {item.type_code} ({sorted(axes)})"
             )
-        return Action(
-            professional_id=item.professional_id,
-            profession_id=exercise.profession_id,
-            type_code=item.type_code,
-            title=item.title,
-            start_date=item.start_date,
-            end_date=item.end_date,
-            hours=item.hours,
-            axis=item.axis,
-            state=self.state,
-            source=self.source,
-            channel=self.channel,
-            declarant_id=None,
-            external_id=item.external_id,
-            declared_by=self.actor.user,
-        )
+        # A plain pair, not a model instance: building millions of those costs more than the checks.
+        return _Accepted(item, exercise.profession_id)
 
     def _listing(self, item: Claim, held: list[_Exercise]) -> tuple[Exercise, frozenset[int], set[str]]:
         in_period = False
@@ -227,13 +219,17 @@ class _Batch:
                 continue
             in_period = True
             listing: list[ReferentielRules] = [
-                self.rules_by_code[c] for c in sorted(codes_on(x.timeline, item.end_date)) if c in self.rules_by_code
+                self.rules_by_code[c]
+                for c in sorted(codes_on(x.timeline, item.end_date))
+                if c in self.rules_by_code
             ]
             axes = frozenset[int]().union(*(r.action_axes.get(item.type_code, frozenset()) for r in listing))
             if axes:
                 declarable: set[str] = set()
                 for r in listing:
-                    declarable.update(self.catalogue.declarable_by.get((r.code, r.version, item.type_code), ()))
+                    declarable.update(
+                        self.catalogue.declarable_by.get((r.code, r.version, item.type_code), ())
+                    )
                 return x.exercise, axes, declarable
         if not in_period:
             raise ActionRefused(
@@ -271,13 +267,33 @@ class _Batch:
             return ItemResult(None, refused.code, refused.message)
         return ItemResult(recorded.outcome.value)
 
-    def _write(self, actions: list[Action]) -> None:
-        if not actions:
+    def _write(self, accepted: list[_Accepted]) -> None:
+        if not accepted:
             return
         if connection.vendor == "postgresql":
-            _copy(actions, self.actor.label, self.source.value)
+            first, last = _copy(accepted, self.state, self.source.value, self.channel.value, self.actor)
         else:
-            Action.objects.bulk_create(actions, batch_size=2000)  # sets pks (RETURNING)
+            actions = Action.objects.bulk_create(  # sets pks (RETURNING)
+                [
+                    Action(
+                        professional_id=a.claim.professional_id,
+                        profession_id=a.profession_id,
+                        type_code=a.claim.type_code,
+                        title=a.claim.title,
+                        start_date=a.claim.start_date,
+                        end_date=a.claim.end_date,
+                        hours=a.claim.hours,
+                        axis=a.claim.axis,
+                        state=self.state,
+                        source=self.source,
+                        channel=self.channel,
+                        external_id=a.claim.external_id,
+                        declared_by=self.actor.user,
+                    )
+                    for a in accepted
+                ],
+                batch_size=2000,
+            )
             ActionTransition.objects.bulk_create(
                 [
                     ActionTransition(
@@ -291,16 +307,17 @@ class _Batch:
                 ],
                 batch_size=2000,
             )
+            first, last = actions[0].pk, actions[-1].pk
         # One entry per batch: a loader's batch is one decision, not thousands (D-41 keeps who/when).
         record(
             actor=self.actor,
             verb="action.bulk_accepted",
             data={
-                "count": len(actions),
+                "count": len(accepted),
                 "source": self.source.value,
-                "professionals": len({a.professional_id for a in actions}),
-                "first_id": actions[0].pk,
-                "last_id": actions[-1].pk,
+                "professionals": len({a.claim.professional_id for a in accepted}),
+                "first_id": first,
+                "last_id": last,
             },
         )
 
@@ -312,37 +329,36 @@ _ACTION_COLUMNS = (
 _TRANSITION_COLUMNS = "action_id, professional_id, at, from_state, to_state, actor_label, reason"
 
 
-def _copy(actions: list[Action], actor_label: str, source: str) -> None:
+def _copy(accepted: list[_Accepted], state: str, source: str, channel: str, actor: Actor) -> tuple[int, int]:
     """COPY both tables. Primary keys are taken from the sequence first, so that transitions can
-    point at their action without reading the rows back."""
+    point at their action without reading the rows back. Returns the first and last pk."""
     table = Action._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",
-            [len(actions)],
+            [len(accepted)],
         )
-        for action, (pk,) in zip(actions, cursor.fetchall(), strict=True):
-            action.pk = pk
-        now = timezone.now()
-        stamp = _text(now)
-        label = _escape(actor_label)
+        pks = [pk for (pk,) in cursor.fetchall()]
+        stamp = timezone.now().isoformat()
+        label = _escape(actor.label)
+        user = _text(actor.user.pk if actor.user is not None else None)
         lines = io.StringIO()
-        for a in actions:
+        for pk, (c, profession) in zip(pks, accepted, strict=True):
             lines.write(
-                f"{a.pk}\t{a.professional_id}\t{a.profession_id}\t{_escape(a.type_code)}\t{_escape(a.title)}\t"
-                f"{_text(a.start_date)}\t{a.end_date.isoformat()}\t{_text(a.hours)}\t{_text(a.axis)}\t"
-                f"{a.state}\t{source}\t{a.channel}\t\\N\t{_escape(a.external_id)}\t"
-                f"{_text(a.declared_by_id)}\t{stamp}\t{stamp}\n"
+                f"{pk}\t{c.professional_id}\t{profession}\t{_escape(c.type_code)}\t{_escape(c.title)}\t"
+                f"{_text(c.start_date)}\t{c.end_date.isoformat()}\t{_text(c.hours)}\t{_text(c.axis)}\t"
+                f"{state}\t{source}\t{channel}\t\\N\t{_escape(c.external_id)}\t{user}\t{stamp}\t{stamp}\n"
             )
         _copy_text(cursor, f"COPY {table} ({_ACTION_COLUMNS}) FROM STDIN", lines.getvalue())
         lines = io.StringIO()
-        for a in actions:
-            lines.write(f"{a.pk}\t{a.professional_id}\t{stamp}\t\t{a.state}\t{label}\taccepted\n")
+        for pk, (c, _) in zip(pks, accepted, strict=True):
+            lines.write(f"{pk}\t{c.professional_id}\t{stamp}\t\t{state}\t{label}\taccepted\n")
         _copy_text(
             cursor,
             f"COPY {ActionTransition._meta.db_table} ({_TRANSITION_COLUMNS}) FROM STDIN",
             lines.getvalue(),
         )
+    return pks[0], pks[-1]
 
 
 def _copy_text(cursor: object, sql: str, data: str) -> None:

@@ -171,7 +171,7 @@ def record_action(
         axis=axis,
         catalogue=catalogue,
     )
-    content = {
+    content: dict[str, object] = {
         "type_code": type_code,
         "title": title,
         "start_date": start_date,
@@ -182,7 +182,7 @@ def record_action(
     }
     state = ActionState.DECLARED if source == Source.PROFESSIONAL else ActionState.ATTESTED
     outcome, action, previous = _replay_or_merge(professional, declarant_id, external_id, content, source)
-    if outcome == Outcome.DUPLICATE:
+    if outcome == Outcome.DUPLICATE and action is not None:
         return Recorded(action=action, outcome=outcome)
     if action is None:
         action = Action(

@@ -28,7 +28,7 @@ def certification(request: HttpRequest, rpps: str, profession: str | None = None
     """The professional themself, or someone allowed to see the account; anyone else gets 404,
     so that the API does not reveal who exists."""
     professional = Professional.objects.filter(rpps=rpps).first()
-    if professional is None or not can_view_account(request.user, professional):  # type: ignore[arg-type]
+    if professional is None or not can_view_account(request.user, professional):
         raise Http404
     exercises = list(professional.exercises.select_related("professional").order_by("profession_id"))
     if profession is not None:
@@ -36,7 +36,7 @@ def certification(request: HttpRequest, rpps: str, profession: str | None = None
     statuses = evaluate_exercises(exercises, as_of=timezone.localdate(), catalogue=load_catalogue())
     if not statuses:
         raise Http404
-    if not is_owner(request.user, professional):  # type: ignore[arg-type]
+    if not is_owner(request.user, professional):
         # D-41: every read of an account by anyone but its owner is journaled.
         record(
             actor=Actor.for_user(request.user, role="staff"),  # type: ignore[arg-type]

@@ -31,16 +31,9 @@ from certipro.directory.models import Exercise, Holding
 
 
 def rules_config() -> RulesConfig:
-    values = settings.CERTIPRO_RULES
-    return RulesConfig(
-        initial_start=values["initial_start"],
-        initial_end=values["initial_end"],
-        standard_years=values["standard_years"],
-        interruption_threshold_days=values["interruption_threshold_days"],
-        default_minimum_per_axis=values["default_minimum_per_axis"],
-        pace_tolerance=values["pace_tolerance"],
-        at_risk_days_per_slot=values["at_risk_days_per_slot"],
-    )
+    """The decisions of domain.md that are configuration (settings.CERTIPRO_RULES)."""
+    config: RulesConfig = settings.CERTIPRO_RULES
+    return config
 
 
 @dataclass(frozen=True)

@@ -210,7 +210,7 @@ class _Run:
             periods.extend(build_periods(e, start_on=e.registration_date, today=self.today))
         Period.objects.bulk_create(periods, batch_size=BATCH)
         PeriodTransition.objects.bulk_create(log_opened(periods, "inscription"), batch_size=BATCH)
-        first_start = {}
+        first_start: dict[int, date] = {}
         for p in periods:
             first_start.setdefault(p.exercise_id, p.start)
         # A first import knows no history: its specialties hold since the start of the period.
