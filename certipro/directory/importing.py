@@ -27,7 +27,7 @@ from certipro.directory.models import (
     Professional,
     Specialty,
 )
-from certipro.directory.parsing import DirectoryRecord, Known, RowProblem, open_directory
+from certipro.directory.parsing import DirectoryRecord, Known, RowProblem, SeenKeys, open_directory
 from certipro.directory.services import change_holding, end_exercise_for_profession_change
 
 BATCH = 1000
@@ -111,7 +111,9 @@ class _Run:
     actor: Actor
     # (rpps, profession) keys seen in this file: a new profession for a known RPPS is a change of
     # profession only if the file has no row for the old one (contracts/directory.md).
-    seen: set[tuple[str, str]] = field(default_factory=set)
+    seen: SeenKeys = field(
+        default_factory=lambda: SeenKeys(Profession.objects.values_list("code", flat=True))
+    )
     pending_new_profession: list[DirectoryRecord] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)
 
@@ -140,8 +142,7 @@ class _Run:
         }
         new_people: list[DirectoryRecord] = []
         for key, r in merged.items():
-            already_seen = key in self.seen
-            self.seen.add(key)
+            already_seen = self.seen.first_line(r.rpps, r.profession, r.line) is not None
             if key in exercises:
                 if already_seen:  # repeated further down the extract: add, never remove
                     r = replace(r, specialties=r.specialties | set(exercises[key].specialties))

@@ -15,7 +15,7 @@ Two formats, told apart by the header line:
 Memory stays bounded: the file is read one physical line at a time (one line is one row; a
 quoted value cannot span lines, which no valid value needs), a line longer than MAX_LINE_BYTES
 is reported and skipped unread, and the only state that grows with the file is the table of
-(rpps, profession) keys already seen in a project file, kept in flat arrays (`_SeenKeys`).
+(rpps, profession) keys already seen in a project file, kept in flat arrays (`SeenKeys`).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ __all__ = [
     "DirectoryRecord",
     "Known",
     "RowProblem",
+    "SeenKeys",
     "open_directory",
 ]
 
@@ -250,7 +251,7 @@ class _ProjectParser:
         self._width = width
         self._known = known
         self._today = today
-        self._seen = _SeenKeys(known.professions)
+        self._seen = SeenKeys(known.professions)
 
     @classmethod
     def from_header(cls, header: str, known: Known, today: date) -> _ProjectParser | None:
@@ -364,7 +365,7 @@ def _code_problem(code: str, known: frozenset[str], what: str) -> str | None:
     return None if code in known else f"unknown {what} {show(code)}"
 
 
-class _SeenKeys:
+class SeenKeys:
     """The first line of each (rpps, profession) key: an open-addressing hash table in two flat
     arrays. A dict of tuples costs about 300 bytes a key (360 MB for 1.2 million rows); this
     costs 12 bytes a slot, 18 to 36 a key (kept between 1/3 and 2/3 full), with no Python
@@ -395,6 +396,11 @@ class _SeenKeys:
         if self._count * 3 >= (2 << self._bits):
             self._grow()
         return None
+
+    def __contains__(self, item: tuple[str, str]) -> bool:
+        rpps, profession = item
+        key = int(rpps) * len(self._profession_index) + self._profession_index[profession] + 1
+        return self._keys[self._find(key)] == key
 
     def _find(self, key: int) -> int:
         """The slot holding `key`, or the empty slot where it belongs (linear probing)."""
