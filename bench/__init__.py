@@ -1,1 +1,0 @@
-"""Benchmarks at national scale: a population generator and the status recompute benchmark."""
