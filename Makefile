@@ -31,6 +31,7 @@ test: install lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
+	mkdir -p var
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0

@@ -89,6 +89,36 @@ def end_exercise_for_profession_change(exercise: Exercise, *, new_registration: 
 
 
 @transaction.atomic
+def choose_referentiel(
+    *, exercise: Exercise, code: str | None, on: date, actor: Actor, today: date
+) -> Holding:
+    """ "Changer de référentiel" (D-14): from `on`, the chosen référentiel applies instead of the
+    one matching the specialties (None goes back to the match). Actions already done keep
+    counting under the référentiels assigned when they were done; the history is kept."""
+    from certipro.referentiels.models import Referentiel
+
+    if (
+        code is not None
+        and not Referentiel.objects.filter(
+            code=code, profession_id=exercise.profession_id, published_on__lte=today
+        ).exists()
+    ):
+        raise DirectoryError(f"{code} is not a published référentiel of profession {exercise.profession_id}")
+    holding = change_holding(
+        exercise, on=on, chosen_referentiel=code or "", reason="changement de référentiel"
+    )
+    record(
+        actor=actor,
+        verb="referentiel.chosen",
+        professional_id=exercise.professional_id,
+        obj=holding,
+        data={"code": code, "from": on.isoformat()},
+    )
+    refresh_status(exercises=[exercise], today=today)
+    return holding
+
+
+@transaction.atomic
 def record_interruption(
     *, rpps: str, start: date, end: date, profession: str | None, actor: Actor, today: date
 ) -> Interruption:
@@ -136,6 +166,7 @@ def record_interruption(
 __all__ = [
     "DirectoryError",
     "change_holding",
+    "choose_referentiel",
     "end_exercise_for_profession_change",
     "open_period",
     "record_interruption",

@@ -53,3 +53,18 @@ def test_d41_a_staff_read_is_journaled(dr_martin: Professional, client: Client) 
 def test_openapi_document_describes_the_status_endpoint(client: Client) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/professionals/{rpps}/certification" in spec["paths"]
+
+
+@pytest.mark.django_db
+def test_status_api_query_count_does_not_grow_with_actions(
+    owner: User, client: Client, django_assert_max_num_queries: object, dr_martin: Professional
+) -> None:
+    from datetime import date
+
+    from tests.certification.test_status_command import declare
+
+    client.force_login(owner)
+    for month in range(1, 13):
+        declare(dr_martin, "MG-DPC" if month % 2 else "MG-EPP", date(2024, month, 1))
+    with django_assert_max_num_queries(12):  # type: ignore[operator]
+        assert client.get(URL.format("10000000017")).status_code == 200

@@ -159,3 +159,28 @@ def test_d13_change_of_profession_ends_the_old_period(
     old = status("10000000017", "--as-of", "2026-01-01", "--profession", "10")
     assert old["cycle"]["state"] == "ended_profession_change"
     assert old["cycle"]["end"] == "2025-03-31"
+
+
+@pytest.mark.django_db
+def test_d14_choosing_another_referentiel_applies_from_the_change_and_keeps_history(
+    dr_martin: Professional,
+) -> None:
+    from certipro.directory.models import Holding
+    from certipro.directory.services import DirectoryError, choose_referentiel
+
+    declare(dr_martin, "MG-COM", date(2024, 5, 1))
+    exercise = dr_martin.exercises.get()
+    with pytest.raises(DirectoryError, match="not a published référentiel of profession 10"):
+        choose_referentiel(
+            exercise=exercise, code="T-IDE", on=date(2025, 6, 1), actor=Actor.command("t"), today=TODAY
+        )
+    choose_referentiel(
+        exercise=exercise, code="T-CARDIO", on=date(2025, 6, 1), actor=Actor.command("t"), today=TODAY
+    )
+    result = status("10000000017", "--as-of", "2026-01-01")
+    assert result["referentiels"] == ["T-CARDIO@2025-01"]
+    assert result["axes"][2] == {"axis": 3, "required": 3, "counted": 1, "status": "in_progress"}
+    assert list(Holding.objects.order_by("start").values_list("chosen_referentiel", flat=True)) == [
+        "",
+        "T-CARDIO",
+    ]
