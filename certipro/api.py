@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from certipro.certification.api import router as certification_router
+from certipro.declarations.api import router as declarations_router
 
 api = NinjaAPI(
     title="CertiPro",
@@ -11,3 +12,4 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 api.add_router("", certification_router)
+api.add_router("", declarations_router)

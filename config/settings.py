@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "certipro.referentiels",
     "certipro.certification",
     "certipro.actions",
+    "certipro.declarations",
     "certipro.web",
 ]
 
@@ -118,6 +119,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("CERTIPRO_LOG_LEVEL", "WARNING")},
 }
+
+# The cache holds the API's rate-limit counters: Redis in production (shared by every process).
+REDIS_URL = env_str("CERTIPRO_REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# The declaration API: 5,000 declarations of a few hundred bytes fit well under this.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CERTIPRO_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
+CERTIPRO_API_RATE = env_str("CERTIPRO_API_RATE", "600/min")
 
 # --- Rules of the domain that are decisions, not law (domain.md): configuration, not code. ---
 # The dates of the initial period are law (R13); the rest are the project's decisions.

@@ -56,9 +56,11 @@ class Action(models.Model):
     state = models.CharField(max_length=12, choices=ActionState.choices)
     source = models.CharField(max_length=12, choices=Source.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    # The third party that declared it (a declarations.Declarant, once that app exists) and its own
-    # reference: a declaration is idempotent on this pair (D-32).
-    declarant_id = models.BigIntegerField(null=True, blank=True)
+    # The third party that declared it and its own reference: a declaration is idempotent on
+    # this pair (D-32).
+    declarant = models.ForeignKey(
+        "declarations.Declarant", null=True, blank=True, on_delete=models.PROTECT, related_name="actions"
+    )
     external_id = models.CharField(max_length=128, blank=True, help_text="the declarant's own reference")
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -70,7 +72,7 @@ class Action(models.Model):
         indexes = [models.Index(fields=["professional", "end_date"], name="action_professional_end")]
         constraints = [
             models.UniqueConstraint(
-                fields=["declarant_id", "external_id"],
+                fields=["declarant", "external_id"],
                 condition=models.Q(declarant_id__isnull=False),
                 name="one_action_per_declarant_reference",
             )

@@ -46,6 +46,8 @@ class ActionRefused(Exception):
 class Recorded:
     action: Action
     outcome: Outcome
+    # The exercises whose status this changed (two when a correction moved the action).
+    exercises: tuple[Exercise, ...] = ()
 
 
 def find_exercise(
@@ -119,9 +121,9 @@ def check_claim(
     Returns the exercise the action counts for; raises ActionRefused.
     """
     if start_date is not None and start_date > end_date:
-        raise ActionRefused("invalid", "start_date is after end_date")
+        raise ActionRefused("invalid", "start_date: must be on or before end_date")
     if hours is not None and not (Decimal(0) < hours <= Decimal(2000)):
-        raise ActionRefused("invalid", "hours must be greater than 0 and at most 2000")
+        raise ActionRefused("invalid", "hours: must be greater than 0 and at most 2000")
     exercise, axes, declarable = find_exercise(
         professional,
         type_code=type_code,
@@ -134,7 +136,7 @@ def check_claim(
     if kind is not None and kind not in declarable:
         raise ActionRefused("not_declarable", f"the référentiel does not let a {kind} declare {type_code}")
     if axis is not None and axis not in axes:
-        raise ActionRefused("invalid", f"axis {axis} is not an axis of {type_code} ({sorted(axes)})")
+        raise ActionRefused("invalid", f"axis: {axis} is not an axis of {type_code} ({sorted(axes)})")
     return exercise
 
 
@@ -156,8 +158,13 @@ def record_action(
     declarant_id: int | None = None,
     external_id: str = "",
     catalogue: Catalogue | None = None,
+    refresh: bool = True,
 ) -> Recorded:
-    """Records a claim that an action was done. Raises ActionRefused with a contract error code."""
+    """Records a claim that an action was done. Raises ActionRefused with a contract error code.
+
+    `refresh=False` leaves the status snapshots to the caller, who must refresh
+    `Recorded.exercises` in the same transaction (a batch refreshes them once, at its end).
+    """
     catalogue = catalogue or load_catalogue()
     exercise = check_claim(
         professional=professional,
@@ -184,6 +191,7 @@ def record_action(
     outcome, action, previous = _replay_or_merge(professional, declarant_id, external_id, content, source)
     if outcome == Outcome.DUPLICATE and action is not None:
         return Recorded(action=action, outcome=outcome)
+    touched = [exercise]
     if action is None:
         action = Action(
             professional=professional,
@@ -197,9 +205,20 @@ def record_action(
         )
         action.save()
     else:
+        if action.professional_id != professional.pk or action.profession_id != exercise.profession_id:
+            # A correction that moves the claim: the former account loses it.
+            touched.append(
+                Exercise.objects.select_related("professional").get(
+                    professional_id=action.professional_id, profession_id=action.profession_id
+                )
+            )
         for field, value in content.items():
             setattr(action, field, value)
-        action.state, action.source, action.channel = state, source, channel
+        action.professional = professional
+        # A correction does not undo the professional's dispute or the order's rejection.
+        if action.state not in (ActionState.CONTESTED, ActionState.REJECTED):
+            action.state = state
+        action.source, action.channel = source, channel
         action.declarant_id, action.external_id = declarant_id, external_id
         action.save()
     ActionTransition.objects.create(
@@ -217,8 +236,9 @@ def record_action(
         obj=action,
         data={"type_code": type_code, "end_date": end_date.isoformat(), "source": source.value},
     )
-    refresh_status(exercises=[exercise], today=today, catalogue=catalogue)
-    return Recorded(action=action, outcome=outcome)
+    if refresh:
+        refresh_status(exercises=touched, today=today, catalogue=catalogue)
+    return Recorded(action=action, outcome=outcome, exercises=tuple(touched))
 
 
 def _replay_or_merge(

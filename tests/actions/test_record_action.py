@@ -18,6 +18,15 @@ from certipro.directory.models import Professional
 from tests.conftest import TODAY
 
 ACTOR = Actor.command("test")
+ORG_A, ORG_B = 7001, 7002
+
+
+@pytest.fixture(autouse=True)
+def declarants(db: None) -> None:
+    from certipro.declarations.models import Declarant
+
+    Declarant.objects.create(pk=ORG_A, kind="organism", name="Organisme A")
+    Declarant.objects.create(pk=ORG_B, kind="organism", name="Organisme B")
 
 
 def declare(
@@ -93,8 +102,8 @@ def test_d22_action_on_the_first_and_last_day_of_the_period_counts(
 
 @pytest.mark.django_db
 def test_d32_the_same_declaration_again_changes_nothing(dr_martin: Professional) -> None:
-    first = declare(dr_martin, source=Source.ORGANISM, declarant_id=7, external_id="S-1")
-    again = declare(dr_martin, source=Source.ORGANISM, declarant_id=7, external_id="S-1")
+    first = declare(dr_martin, source=Source.ORGANISM, declarant_id=ORG_A, external_id="S-1")
+    again = declare(dr_martin, source=Source.ORGANISM, declarant_id=ORG_A, external_id="S-1")
     assert again.outcome == Outcome.DUPLICATE
     assert again.action.pk == first.action.pk
     assert Action.objects.count() == 1
@@ -103,9 +112,9 @@ def test_d32_the_same_declaration_again_changes_nothing(dr_martin: Professional)
 
 @pytest.mark.django_db
 def test_d32_a_changed_declaration_is_a_correction(dr_martin: Professional) -> None:
-    first = declare(dr_martin, source=Source.ORGANISM, declarant_id=7, external_id="S-1")
+    first = declare(dr_martin, source=Source.ORGANISM, declarant_id=ORG_A, external_id="S-1")
     corrected = declare(
-        dr_martin, source=Source.ORGANISM, declarant_id=7, external_id="S-1", type_code="MG-EPP"
+        dr_martin, source=Source.ORGANISM, declarant_id=ORG_A, external_id="S-1", type_code="MG-EPP"
     )
     assert corrected.outcome == Outcome.UPDATED
     assert corrected.action.pk == first.action.pk
@@ -115,8 +124,8 @@ def test_d32_a_changed_declaration_is_a_correction(dr_martin: Professional) -> N
 
 @pytest.mark.django_db
 def test_d32_same_reference_from_another_declarant_is_another_action(dr_martin: Professional) -> None:
-    declare(dr_martin, source=Source.ORGANISM, declarant_id=7, external_id="S-1")
-    declare(dr_martin, source=Source.ORGANISM, declarant_id=8, external_id="S-1", type_code="MG-FC")
+    declare(dr_martin, source=Source.ORGANISM, declarant_id=ORG_A, external_id="S-1")
+    declare(dr_martin, source=Source.ORGANISM, declarant_id=ORG_B, external_id="S-1", type_code="MG-FC")
     assert Action.objects.count() == 2
 
 
@@ -128,7 +137,7 @@ def test_d33_attestation_of_a_self_declared_action_merges_into_it(dr_martin: Pro
         start_date=date(2025, 3, 11),
         end=date(2025, 3, 12),
         source=Source.ORGANISM,
-        declarant_id=7,
+        declarant_id=ORG_A,
         external_id="S-1",
     )
     assert attested.outcome == Outcome.MERGED
@@ -141,7 +150,7 @@ def test_d33_attestation_of_a_self_declared_action_merges_into_it(dr_martin: Pro
 @pytest.mark.django_db
 def test_d33_no_merge_when_dates_do_not_overlap(dr_martin: Professional) -> None:
     declare(dr_martin, end=date(2025, 3, 11))
-    declare(dr_martin, end=date(2025, 6, 1), source=Source.ORGANISM, declarant_id=7, external_id="S-1")
+    declare(dr_martin, end=date(2025, 6, 1), source=Source.ORGANISM, declarant_id=ORG_A, external_id="S-1")
     assert Action.objects.count() == 2
     assert counted(dr_martin) == [2, 0, 0, 0]
 
@@ -151,7 +160,7 @@ def test_d33_no_merge_when_dates_do_not_overlap(dr_martin: Professional) -> None
 def test_d31_contested_withdrawn_and_rejected_actions_do_not_count(
     dr_martin: Professional, state: ActionState
 ) -> None:
-    recorded = declare(dr_martin, source=Source.ORGANISM, declarant_id=7, external_id="S-1")
+    recorded = declare(dr_martin, source=Source.ORGANISM, declarant_id=ORG_A, external_id="S-1")
     assert counted(dr_martin) == [1, 0, 0, 0]
     change_action_state(recorded.action, to=state, actor=ACTOR, reason="test", today=TODAY)
     assert counted(dr_martin) == [0, 0, 0, 0]
