@@ -133,6 +133,8 @@ CACHES = {
 # The declaration API: 5,000 declarations of a few hundred bytes fit well under this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CERTIPRO_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
 CERTIPRO_API_RATE = env_str("CERTIPRO_API_RATE", "600/min")
+# D-34: a declarant declaring at least this many actions ending on one day is flagged for review.
+CERTIPRO_MASS_CLAIM_THRESHOLD = env_int("CERTIPRO_MASS_CLAIM_THRESHOLD", 1000, minimum=2)
 
 # --- Rules of the domain that are decisions, not law (domain.md): configuration, not code. ---
 # The dates of the initial period are law (R13); the rest are the project's decisions.

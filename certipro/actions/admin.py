@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from certipro.accounts.audit import Actor
-from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
+from certipro.accounts.audit import Actor, record
+from certipro.actions.models import Action, ActionState, ActionTransition, Channel, ClaimFlag, Source
 from certipro.actions.services import ActionRefused, change_action_state, check_claim, record_action
 from certipro.certification.catalogue import load_catalogue
 from certipro.directory.models import Professional
@@ -139,3 +139,29 @@ class ActionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.action(description="Rejeter les actions sélectionnées")
     def reject(self, request: HttpRequest, queryset: QuerySet[Action]) -> None:
         self._change(request, queryset, ActionState.REJECTED)
+
+
+@admin.register(ClaimFlag)
+class ClaimFlagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """D-34: the claims to review. Reviewing one leaves the claim as it is; rejecting the claim is an
+    action on the action itself."""
+
+    list_display = ("created_at", "kind", "declarant", "professional", "on_date", "detail", "reviewed_at")
+    list_filter = ("kind", "reviewed_at")
+    list_select_related = ("declarant", "professional")
+    actions = ["mark_reviewed"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and bool(request.user.is_staff)
+
+    @admin.action(description="Marquer comme examinés")
+    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[ClaimFlag]) -> None:
+        count = queryset.filter(reviewed_at__isnull=True).update(reviewed_at=timezone.now())
+        for flag in queryset:
+            record(
+                actor=Actor.for_user(request.user, role="admin"),  # type: ignore[arg-type]
+                verb="flag.reviewed",
+                professional_id=flag.professional_id,
+                obj=flag,
+            )
+        self.message_user(request, f"{count} signalement(s) examiné(s).")

@@ -98,3 +98,45 @@ class ActionTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state or '∅'} → {self.to_state}"
+
+
+class FlagKind(models.TextChoices):
+    IMPOSSIBLE_HOURS = "impossible_hours", "Plus de 24 h d'actions sur une journée"
+    MASS_CLAIM = "mass_claim", "Déclaration massive sur une même date"
+
+
+class ClaimFlag(models.Model):
+    """A claim that looks wrong, kept for review by the order (D-34). The claim still counts until
+    someone decides: a flag is a question, not a verdict."""
+
+    kind = models.CharField(max_length=20, choices=FlagKind.choices)
+    declarant = models.ForeignKey(
+        "declarations.Declarant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    professional = models.ForeignKey(
+        "directory.Professional", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    action = models.ForeignKey(Action, null=True, blank=True, on_delete=models.CASCADE, related_name="flags")
+    on_date = models.DateField(help_text="the day the anomaly is about")
+    detail = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One mass-claim flag per declarant and date; one hours flag per action.
+            models.UniqueConstraint(
+                fields=["kind", "declarant", "on_date"],
+                condition=models.Q(kind="mass_claim"),
+                name="one_mass_claim_flag_per_day",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "action"],
+                condition=models.Q(kind="impossible_hours"),
+                name="one_hours_flag_per_action",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.on_date})"

@@ -17,7 +17,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from certipro.accounts.audit import Actor
-from certipro.actions.models import Channel, Source
+from certipro.actions.anomalies import flag_claims
+from certipro.actions.models import Action, Channel, Source
 from certipro.actions.services import ActionRefused, Outcome, record_action
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.status import refresh_status
@@ -67,6 +68,7 @@ def judge_batch(items: Sequence[Any], *, token: ApiToken, today: date, channel: 
     result = BatchResult()
     seen: set[str] = set()
     touched: dict[int, Exercise] = {}
+    recorded: list[int] = []
     for item, (declaration, invalid) in zip(items, parsed, strict=True):
         external_id = item.get("external_id") if isinstance(item, dict) else None
         errors = [("invalid", message) for message in invalid]
@@ -89,10 +91,14 @@ def judge_batch(items: Sequence[Any], *, token: ApiToken, today: date, channel: 
             result.results.append(_rejected(external_id, [(refused.code, refused.message)]))
             continue
         touched.update((e.pk, e) for e in exercises)
+        if outcome != Outcome.DUPLICATE:
+            recorded.append(action_id)
         status = "accepted" if outcome in (Outcome.ACCEPTED, Outcome.MERGED) else outcome.value
         result.results.append(
             {"external_id": declaration.external_id, "status": status, "action_id": str(action_id)}
         )
+    if recorded:
+        flag_claims(list(Action.objects.filter(pk__in=recorded)), declarant_id=declarant.pk, actor=actor)
     if touched:
         refresh_status(exercises=list(touched.values()), today=today, catalogue=catalogue)
     return result

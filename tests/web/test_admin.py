@@ -28,6 +28,9 @@ def admin_client(client: Client, dr_martin: Professional) -> Client:
         "/admin/actions/action/",
         "/admin/actions/action/add/",
         "/admin/accounts/auditentry/",
+        "/admin/actions/claimflag/",
+        "/admin/declarations/declarant/",
+        "/admin/declarations/apitoken/",
     ],
 )
 def test_admin_pages_answer(admin_client: Client, path: str) -> None:
