@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export CERTIPRO_DEBUG ?= 1
+# The built-in stand-in for Pro Santé Connect (development and demo only; refused without debug).
+export CERTIPRO_DEV_PSC ?= 1
 export DJANGO_SETTINGS_MODULE := config.settings
 
 .PHONY: run test lint format install migrate demo serve bench clean

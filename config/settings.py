@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from certipro.accounts.psc.config import provider_settings as psc_provider_settings
 from certipro.certification.rules.config import RulesConfig
 from config.env import env_bool, env_float, env_int, env_list, env_str
 
@@ -149,3 +150,86 @@ CERTIPRO_RULES = RulesConfig(
 )
 # D-42: aggregates shown without individual access hide cells below this size.
 CERTIPRO_MIN_CELL_SIZE = env_int("CERTIPRO_MIN_CELL_SIZE", 11, minimum=1)
+
+# --- Sign-in, and the declarants' portal (uploads processed in the background) ---
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+CERTIPRO_UPLOAD_MAX_BYTES = env_int("CERTIPRO_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+
+# Django's Tasks API (the django-tasks backport). "database" needs `manage.py db_worker` beside the
+# web server: the production setting. "thread" runs tasks in the web process, so that `make run`
+# needs no other process (development only). "immediate" runs them inline (tests).
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "thread": "certipro.declarations.portal.backends.ThreadBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_task_backend = env_str("CERTIPRO_TASKS_BACKEND", "thread" if DEBUG else "database")
+if _task_backend not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"CERTIPRO_TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {_task_backend!r}"
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend]}}
+
+# --- Sign-in: Pro Santé Connect (OpenID Connect through django-allauth), and the professional's space. ---
+# Appended as a block so that the apps and the allauth middleware stay together; certipro.space
+# comes before allauth so that its templates dress allauth's pages in the DSFR.
+INSTALLED_APPS += [
+    "certipro.space",
+    "certipro.devidp",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+]
+MIDDLEWARE += ["allauth.account.middleware.AccountMiddleware"]
+# Passwords for staff and declarants, never for professionals (PSC only). allauth's own backend
+# is not needed: with SOCIALACCOUNT_ONLY it has no password form to serve.
+AUTHENTICATION_BACKENDS = ["certipro.accounts.psc.backends.PasswordBackend"]
+# LOGIN_URL stays the site's; the professional's space sends people to its own PSC page, and the
+# account adapter sends a professional to their space after signing in.
+ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+ACCOUNT_ADAPTER = "certipro.accounts.psc.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "certipro.accounts.psc.adapter.PSCAdapter"
+# Professionals have no local password: they sign in through PSC only, and nothing is keyed on
+# an e-mail address (PSC rarely sends one, and never a verified one: C5).
+SOCIALACCOUNT_ONLY = True
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGIN_METHODS = {"username"}
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_STORE_TOKENS = False  # P8: tokens live 60-120 s; our own session takes over
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the sign-in button posts a form (CSRF-protected)
+
+# The built-in identity provider that behaves like PSC (certipro/devidp, decision 0002): for
+# development and the demo only, refused outside debug so that production can never trust it.
+CERTIPRO_DEV_PSC = env_bool("CERTIPRO_DEV_PSC", False)
+if CERTIPRO_DEV_PSC and not DEBUG:
+    raise ImproperlyConfigured(
+        "CERTIPRO_DEV_PSC=1 switches on a fake Pro Santé Connect that lets anyone sign in as any "
+        "demo professional: it is refused unless CERTIPRO_DEBUG=1 (development only)"
+    )
+CERTIPRO_DEV_PSC_IDENTITIES = 5  # the demo professionals offered as test identities (web/demo.py)
+_DEV_ORIGINS = ["http://127.0.0.1:8000", "http://localhost:8000"]
+CERTIPRO_DEV_PSC_REDIRECT_URIS = env_list(
+    "CERTIPRO_DEV_PSC_REDIRECT_URIS", [f"{o}/accounts/oidc/psc/login/callback/" for o in _DEV_ORIGINS]
+)
+CERTIPRO_PSC_METADATA_URL = env_str(
+    "CERTIPRO_PSC_METADATA_URL",
+    f"{_DEV_ORIGINS[0]}/dev-psc/.well-known/wallet-openid-configuration" if CERTIPRO_DEV_PSC else "",
+)
+CERTIPRO_PSC_CLIENT_ID = env_str("CERTIPRO_PSC_CLIENT_ID", "certipro-dev" if CERTIPRO_DEV_PSC else "")
+CERTIPRO_PSC_CLIENT_SECRET = env_str(
+    "CERTIPRO_PSC_CLIENT_SECRET",
+    # Required as soon as a real client id is given; the built-in provider has its own.
+    "certipro-dev-secret" if CERTIPRO_DEV_PSC else ("" if not CERTIPRO_PSC_CLIENT_ID else None),
+)
+# P6: at least eidas1; sandbox tokens have shown eidas3 (CPS card).
+CERTIPRO_PSC_ACCEPTED_ACR = env_list("CERTIPRO_PSC_ACCEPTED_ACR", ["eidas1", "eidas2", "eidas3"])
+SOCIALACCOUNT_PROVIDERS = psc_provider_settings(
+    metadata=CERTIPRO_PSC_METADATA_URL, client_id=CERTIPRO_PSC_CLIENT_ID, secret=CERTIPRO_PSC_CLIENT_SECRET
+)

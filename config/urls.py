@@ -1,10 +1,18 @@
 from django.contrib import admin
+from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
 from certipro.api import api
+from certipro.declarations.portal.views import SignInView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("connexion/", SignInView.as_view(), name="login"),
+    path("deconnexion/", LogoutView.as_view(), name="logout"),
+    path("declarants/", include("certipro.declarations.portal.urls")),
+    path("mon-espace/", include("certipro.space.urls")),
+    path("accounts/", include("allauth.urls")),  # the PSC sign-in flow (allauth's openid_connect)
+    path("dev-psc/", include("certipro.devidp.urls")),  # 404 unless CERTIPRO_DEV_PSC=1 (debug only)
     path("", include("certipro.web.urls")),
 ]

@@ -57,6 +57,10 @@ def _token(request: HttpRequest) -> ApiToken:
     return token
 
 
+def token_actor(token: ApiToken) -> Actor:
+    return Actor(label=f"{token.declarant.name} ({token})", role=token.declarant.kind)
+
+
 def error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
@@ -76,7 +80,14 @@ def _content_type(request: HttpRequest) -> str:
 def _respond(request: HttpRequest, items: list[Any], channel: Channel) -> JsonResponse:
     if len(items) > MAX_DECLARATIONS:
         return error(413, f"at most {MAX_DECLARATIONS} declarations per request, not {len(items)}")
-    result = judge_batch(items, token=_token(request), today=timezone.localdate(), channel=channel)
+    token = _token(request)
+    result = judge_batch(
+        items,
+        declarant=token.declarant,
+        actor=token_actor(token),
+        today=timezone.localdate(),
+        channel=channel,
+    )
     return JsonResponse(result.as_response())
 
 
@@ -203,7 +214,7 @@ def withdraw(request: HttpRequest, external_id: str) -> JsonResponse:
     change_action_state(
         action,
         to=ActionState.WITHDRAWN,
-        actor=Actor(label=f"{token.declarant.name} ({token})", role=token.declarant.kind),
+        actor=token_actor(token),
         reason="retirée par le déclarant",
         today=timezone.localdate(),
     )

@@ -22,7 +22,7 @@ from certipro.actions.models import Action, Channel, Source
 from certipro.actions.services import ActionRefused, Outcome, record_action
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.status import refresh_status
-from certipro.declarations.models import ApiToken, DeclarantKind
+from certipro.declarations.models import Declarant, DeclarantKind
 from certipro.declarations.schemas import DeclarationIn, parse_declaration
 from certipro.directory.models import Exercise, Professional
 
@@ -56,10 +56,11 @@ def _rejected(external_id: Any, errors: list[tuple[str, str]]) -> dict[str, Any]
 
 
 @transaction.atomic
-def judge_batch(items: Sequence[Any], *, token: ApiToken, today: date, channel: Channel) -> BatchResult:
-    declarant = token.declarant
+def judge_batch(
+    items: Sequence[Any], *, declarant: Declarant, actor: Actor, today: date, channel: Channel
+) -> BatchResult:
+    """Judges and records `items` for `declarant`; `actor` is who sent them (a token, a user)."""
     source = SOURCES[DeclarantKind(declarant.kind)]
-    actor = Actor(label=f"{declarant.name} ({token})", role=declarant.kind)
     catalogue = load_catalogue()
     known_types = catalogue.action_type_codes()
     parsed = [parse_declaration(item) for item in items]
@@ -85,7 +86,7 @@ def judge_batch(items: Sequence[Any], *, token: ApiToken, today: date, channel: 
             continue
         try:
             outcome, action_id, exercises = _record(
-                declaration, people[declaration.rpps], token, source, actor, today, channel, catalogue
+                declaration, people[declaration.rpps], declarant, source, actor, today, channel, catalogue
             )
         except ActionRefused as refused:
             result.results.append(_rejected(external_id, [(refused.code, refused.message)]))
@@ -123,7 +124,7 @@ def _claim_errors(
 def _record(
     declaration: DeclarationIn,
     professional: Professional,
-    token: ApiToken,
+    declarant: Declarant,
     source: Source,
     actor: Actor,
     today: date,
@@ -142,7 +143,7 @@ def _record(
         "channel": channel,
         "actor": actor,
         "today": today,
-        "declarant_id": token.declarant_id,
+        "declarant_id": declarant.pk,
         "external_id": declaration.external_id,
         "catalogue": catalogue,
         "refresh": False,

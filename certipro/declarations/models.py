@@ -63,3 +63,7 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+# The portal's uploads belong to this app; their models live with the portal.
+from certipro.declarations.portal.models import *  # noqa: E402, F403

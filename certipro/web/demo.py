@@ -7,6 +7,7 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 
 from certipro.accounts.audit import Actor
@@ -15,6 +16,7 @@ from certipro.actions.models import Action, Channel, Source
 from certipro.actions.services import ActionRefused, record_action
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import period_as_of
+from certipro.declarations.services import create_declarant
 from certipro.directory.importing import import_directory
 from certipro.directory.models import Exercise, Professional
 from certipro.directory.nomenclatures import load
@@ -83,17 +85,19 @@ def _demo_actions(today: date, actor: Actor) -> int:
 
 
 def _demo_users() -> None:
+    """The administrator and a member of a demo training body. Professionals get their user at
+    their first sign-in through (the stand-in for) Pro Santé Connect: they have no password."""
     if not User.objects.filter(username="admin").exists():
         User.objects.create_superuser("admin", "admin@example.org", DEMO_PASSWORD)
-    for professional in Professional.objects.order_by("pk")[:5]:
-        if not User.objects.filter(username=professional.rpps).exists():
-            user = User.objects.create_user(professional.rpps, professional.email, DEMO_PASSWORD)
-            user.professional = professional
-            user.save()
+    if not User.objects.filter(username="organisme").exists():
+        member = User.objects.create_user("organisme", "organisme@example.org", DEMO_PASSWORD)
+        declarant, _, _ = create_declarant(
+            kind="organism", name="Organisme de démonstration", actor=Actor.command("load_demo")
+        )
+        declarant.members.add(member)
 
 
 def demo_identities() -> list[tuple[str, str]]:
-    people = Professional.objects.filter(user__isnull=False).order_by("pk")
-    return [("admin", "administration (/admin/)")] + [
-        (p.rpps, f"{p.first_name} {p.last_name}") for p in people
-    ]
+    """The test identities offered by the built-in stand-in for Pro Santé Connect."""
+    people = Professional.objects.order_by("pk")[: settings.CERTIPRO_DEV_PSC_IDENTITIES]
+    return [(p.rpps, f"{p.first_name} {p.last_name}") for p in people]

@@ -10,9 +10,15 @@ class Command(Base):
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write("")
         self.stdout.write("CertiPro is starting at http://127.0.0.1:8000/")
-        self.stdout.write("  administration: http://127.0.0.1:8000/admin/")
         self.stdout.write("  API documentation: http://127.0.0.1:8000/api/v1/docs")
-        self.stdout.write(f"Demo identities (password {DEMO_PASSWORD}):")
-        for username, who in demo_identities():
-            self.stdout.write(f"  {username:<12} {who}")
+        self.stdout.write(
+            "Professionals: http://127.0.0.1:8000/mon-espace/ → « Se connecter avec Pro Santé Connect »"
+        )
+        self.stdout.write("  → pick a demo identity on the built-in stand-in for Pro Santé Connect:")
+        for rpps, who in demo_identities():
+            self.stdout.write(f"     {rpps}  {who}")
+        self.stdout.write(f"Administration: http://127.0.0.1:8000/admin/  (admin / {DEMO_PASSWORD})")
+        self.stdout.write(
+            f"Declarants' portal: http://127.0.0.1:8000/declarants/  (organisme / {DEMO_PASSWORD})"
+        )
         self.stdout.write("")

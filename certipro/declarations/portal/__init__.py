@@ -1,0 +1,2 @@
+"""The declarants' portal: their staff upload CSV files and follow their declarations (issue
+"Automatic feed")."""

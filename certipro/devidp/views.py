@@ -1,0 +1,227 @@
+"""The provider's endpoints: discovery (at PSC's path), authorize, token, userinfo, JWKS.
+
+A real authorization-code flow with PKCE (S256 required), client authentication, single-use codes
+and RS256 tokens, so that the relying party runs exactly the code it runs against PSC.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import jwt
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from certipro.accounts.psc.config import DISCOVERY_PATH
+from certipro.devidp import keys
+from certipro.devidp.identities import identities, is_known, userinfo
+
+CODE_SALT = "certipro.devidp.code"
+CODE_SECONDS = 60
+ACCESS_SECONDS = 120  # P8: PSC's sandbox gives 60-120 s
+ID_TOKEN_SECONDS = 300
+AUTHORIZE_FIELDS = ("client_id", "redirect_uri", "state", "nonce", "scope", "code_challenge")
+
+View = Callable[..., HttpResponse]
+
+
+def enabled(view: View) -> View:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.CERTIPRO_DEV_PSC:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+def issuer(request: HttpRequest) -> str:
+    # Taken from the request so that any loopback address and port (a test's live server) works.
+    discovery_url = request.build_absolute_uri(reverse("devidp:discovery"))
+    return discovery_url.removesuffix(DISCOVERY_PATH)
+
+
+@enabled
+@require_GET
+def discovery(request: HttpRequest) -> JsonResponse:
+    base = issuer(request)
+    return JsonResponse(
+        {
+            "issuer": base,
+            "authorization_endpoint": f"{base}/auth",
+            "token_endpoint": f"{base}/protocol/openid-connect/token",
+            "userinfo_endpoint": f"{base}/protocol/openid-connect/userinfo",
+            "jwks_uri": f"{base}/protocol/openid-connect/certs",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "scope_all"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+            "code_challenge_methods_supported": ["S256"],
+            "acr_values_supported": ["eidas1"],
+            "claims_supported": ["sub", "SubjectNameID", "preferred_username", "given_name", "family_name"],
+        }
+    )
+
+
+@enabled
+@require_GET
+def jwks(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(keys.jwks())
+
+
+@enabled
+@require_http_methods(["GET", "POST"])
+def authorize(request: HttpRequest) -> HttpResponse:
+    params = request.GET if request.method == "GET" else request.POST
+    if params.get("client_id") != settings.CERTIPRO_PSC_CLIENT_ID:
+        return _error_page(request, "Client inconnu.")
+    redirect_uri = params.get("redirect_uri", "")
+    if redirect_uri not in settings.CERTIPRO_DEV_PSC_REDIRECT_URIS:
+        return _error_page(request, "Adresse de retour non enregistrée pour ce client.")
+    state = params.get("state", "")
+    problem = _authorize_problem(params)
+    if problem:
+        return _redirect(redirect_uri, error="invalid_request", error_description=problem, state=state)
+    if request.method == "GET":
+        hidden = {k: params.get(k, "") for k in AUTHORIZE_FIELDS}
+        return render(request, "devidp/authorize.html", {"identities": identities(), "hidden": hidden})
+    id_nat = params.get("identity", "")
+    if not is_known(id_nat):
+        return _error_page(request, "Identité de test inconnue.")
+    code = signing.dumps(
+        {
+            "id_nat": id_nat,
+            "client_id": params["client_id"],
+            "redirect_uri": redirect_uri,
+            "nonce": params.get("nonce", ""),
+            "challenge": params["code_challenge"],
+            "auth_time": int(time.time()),
+            "jti": secrets.token_urlsafe(12),  # two sign-ins in one second get two codes
+        },
+        salt=CODE_SALT,
+    )
+    return _redirect(redirect_uri, code=code, state=state)
+
+
+def _authorize_problem(params: Any) -> str:
+    if params.get("response_type", "code") != "code":
+        return "response_type must be code"
+    if "openid" not in params.get("scope", "").split():
+        return "scope must include openid"
+    if not params.get("code_challenge") or params.get("code_challenge_method") != "S256":
+        return "PKCE with S256 is required"
+    return ""
+
+
+@csrf_exempt  # a back-channel call authenticated by the client secret, not a browser form
+@enabled
+@require_POST
+def token(request: HttpRequest) -> JsonResponse:
+    client_id, secret = _client_credentials(request)
+    expected_secret = settings.CERTIPRO_PSC_CLIENT_SECRET
+    if client_id != settings.CERTIPRO_PSC_CLIENT_ID or not hmac.compare_digest(secret, expected_secret):
+        return _token_error("invalid_client", status=401)
+    if request.POST.get("grant_type") != "authorization_code":
+        return _token_error("unsupported_grant_type")
+    raw = request.POST.get("code", "")
+    try:
+        code = signing.loads(raw, salt=CODE_SALT, max_age=CODE_SECONDS)
+    except signing.BadSignature:
+        return _token_error("invalid_grant")
+    # A code is good once (RFC 6749 §4.1.2): the first exchange marks it used.
+    if not cache.add(f"devidp:code:{keys.s256(raw)}", 1, timeout=CODE_SECONDS * 2):
+        return _token_error("invalid_grant")
+    if code["client_id"] != client_id or code["redirect_uri"] != request.POST.get("redirect_uri"):
+        return _token_error("invalid_grant")
+    verifier = request.POST.get("code_verifier", "")
+    if not verifier or not hmac.compare_digest(keys.s256(verifier), code["challenge"]):
+        return _token_error("invalid_grant")
+    now = int(time.time())
+    base = issuer(request)
+    info = userinfo(code["id_nat"])
+    id_token = {
+        "iss": base,
+        "aud": client_id,
+        "azp": client_id,
+        "sub": info["sub"],
+        "iat": now,
+        "exp": now + ID_TOKEN_SECONDS,
+        "auth_time": code["auth_time"],
+        "acr": "eidas1",
+        "amr": ["dev"],
+        "idp": "PSC",
+        "preferred_username": code["id_nat"],
+        **({"nonce": code["nonce"]} if code["nonce"] else {}),
+    }
+    access = {
+        "iss": base,
+        "sub": info["sub"],
+        "id_nat": code["id_nat"],
+        "iat": now,
+        "exp": now + ACCESS_SECONDS,
+    }
+    response = JsonResponse(
+        {
+            "access_token": keys.sign(access, typ="at+jwt"),
+            "token_type": "Bearer",
+            "expires_in": ACCESS_SECONDS,
+            "id_token": keys.sign(id_token),
+            "scope": "openid scope_all",
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt
+@enabled
+@require_http_methods(["GET", "POST"])
+def userinfo_view(request: HttpRequest) -> JsonResponse:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    try:
+        if scheme.lower() != "bearer":
+            raise jwt.InvalidTokenError("no bearer token")
+        claims = keys.verify(value, issuer=issuer(request), typ="at+jwt")
+    except jwt.InvalidTokenError:
+        response = JsonResponse({"error": "invalid_token"}, status=401)
+        response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return response
+    return JsonResponse(userinfo(claims["id_nat"]))
+
+
+def _client_credentials(request: HttpRequest) -> tuple[str, str]:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            client_id, _, secret = base64.b64decode(value).decode().partition(":")
+        except ValueError:
+            return "", ""
+        return client_id, secret
+    return request.POST.get("client_id", ""), request.POST.get("client_secret", "")
+
+
+def _token_error(error: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": error}, status=status)
+
+
+def _redirect(redirect_uri: str, **params: str) -> HttpResponseRedirect:
+    query = urlencode({k: v for k, v in params.items() if v})
+    return HttpResponseRedirect(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{query}")
+
+
+def _error_page(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "devidp/error.html", {"message": message}, status=400)

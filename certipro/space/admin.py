@@ -1,0 +1,17 @@
+from django.contrib import admin
+
+from certipro.space.models import Activation, ExerciseReport
+from certipro.web.admin_mixins import ReadOnlyAdminMixin
+
+
+@admin.register(ExerciseReport)
+class ExerciseReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[ExerciseReport]):
+    """Read here; the order's handling of a report (and its audit entry) comes with the order's space."""
+
+    list_display = ["professional", "profession", "state", "created_at"]
+    list_filter = ["state", "profession"]
+
+
+@admin.register(Activation)
+class ActivationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Activation]):
+    list_display = ["professional", "activated_at", "reported_error"]

@@ -1,0 +1,264 @@
+"""What "Ma certification périodique" shows, read from the rules engine's own results.
+
+The status comes from `evaluate_exercises` and `status_object`, the same object the API returns;
+this module only arranges it for the page (labels, the actions of each axis, suggestions).
+A fixed number of queries whatever the number of actions (the page's query count is pinned by a test).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Q
+
+from certipro.actions.models import COUNTING_STATES, Action, ActionState, Source
+from certipro.certification.catalogue import Catalogue, load_catalogue
+from certipro.certification.evaluation import ExerciseStatus, evaluate_exercises
+from certipro.certification.status import status_object
+from certipro.directory.models import Professional, Specialty
+from certipro.referentiels.models import Referentiel
+
+# D-20: the platform's labels of the four axes.
+AXIS_LABELS = {
+    1: "Actualiser ses connaissances et ses compétences",
+    2: "Renforcer la qualité de ses pratiques professionnelles",
+    3: "Améliorer la relation avec ses patients",
+    4: "Mieux prendre en compte sa santé personnelle",
+}
+PRIVATE_AXIS = 4  # D-40
+# D-24: Complet / En cours / Dispensé, with the DSFR badge of each.
+AXIS_STATUS = {
+    "complete": ("Complet", "fr-badge--success"),
+    "in_progress": ("En cours", "fr-badge--info"),
+    "exempt": ("Dispensé", "fr-badge--new"),
+}
+# D-26: the pace, in words that say what to do rather than label the person (peers.md §3, item 15).
+PACE = {
+    "complete": ("Obligation remplie", "fr-badge--success", "Toutes les actions requises sont faites."),
+    "on_track": (
+        "Dans les temps",
+        "fr-badge--success",
+        "Votre rythme permet de finir avant la fin de la période.",
+    ),
+    "behind": (
+        "En retard sur le rythme",
+        "fr-badge--warning",
+        "Vous avez fait moins d'actions que le temps écoulé ne le laisserait attendre.",
+    ),
+    "at_risk": (
+        "À risque",
+        "fr-badge--error",
+        "Le temps restant est court pour les actions qui manquent : votre ordre peut vous accompagner.",
+    ),
+    "ended": (
+        "Période terminée",
+        "fr-badge--warning",
+        "La période est close ; votre ordre examinera votre dossier.",
+    ),
+}
+ACTION_STATE_BADGE = {
+    ActionState.DECLARED: "fr-badge--info",
+    ActionState.ATTESTED: "fr-badge--success",
+    ActionState.CONTESTED: "fr-badge--warning",
+    ActionState.WITHDRAWN: "",
+    ActionState.REJECTED: "fr-badge--error",
+}
+MAX_SUGGESTIONS = 5
+
+
+@dataclass
+class ActionRow:
+    title: str
+    end_date: date
+    source: str
+    state: str
+    badge: str
+
+
+@dataclass
+class AxisRow:
+    axis: int
+    label: str
+    required: int
+    counted: int
+    status: str
+    status_label: str
+    badge: str
+    remaining: int
+    private: bool  # D-40: its content hidden from this reader
+    suggestions: list[str] = field(default_factory=list)
+    actions: list[ActionRow] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """One profession: its period, référentiels, progress, pace and axes."""
+
+    profession_code: str
+    profession: str
+    specialties: list[str]
+    start: date
+    end: date
+    kind: str
+    state: str
+    referentiels: list[tuple[str, str]]  # (title, CODE@VERSION)
+    percent: int
+    done: int
+    required: int
+    pace: str
+    pace_label: str
+    pace_badge: str
+    pace_help: str
+    days_left: str  # with the French thousands separator
+    time_left: str
+    complete: bool
+    axes: list[AxisRow]
+    not_counting: list[ActionRow]
+    status: dict[str, Any]
+
+
+def time_left(days: int) -> str:
+    """Days in words a person reads at a glance: "5 ans et 1 mois", "3 mois", "12 jours"."""
+    if days < 61:
+        return f"{days} jour{'s' if days > 1 else ''}"
+    years, months = days // 365, (days % 365) // 30
+    parts = [f"{years} an{'s' if years > 1 else ''}"] if years else []
+    if months:
+        parts.append(f"{months} mois")
+    return " et ".join(parts)
+
+
+def build_dashboard(professional: Professional, *, today: date, owner: bool) -> list[Section]:
+    exercises = list(professional.exercises.select_related("profession").order_by("profession_id"))
+    catalogue = load_catalogue()
+    statuses = evaluate_exercises(exercises, as_of=today, catalogue=catalogue)
+    labels = {label for s in statuses for label in s.evaluation.referentiels}
+    referentiels = _referentiels(labels)
+    specialties = dict(
+        Specialty.objects.filter(code__in={c for e in exercises for c in e.specialties}).values_list(
+            "code", "label"
+        )
+    )
+    actions: dict[str, list[Action]] = defaultdict(list)
+    for action in Action.objects.filter(professional=professional, end_date__lte=today).order_by(
+        "-end_date", "-pk"
+    ):
+        actions[action.profession_id].append(action)
+    return [
+        _section(s, catalogue, referentiels, specialties, actions[s.exercise.profession_id], today, owner)
+        for s in statuses
+    ]
+
+
+def _referentiels(labels: set[str]) -> dict[str, Referentiel]:
+    if not labels:
+        return {}
+    query = Q()
+    for label in labels:
+        code, _, version = label.partition("@")
+        query |= Q(code=code, version=version)
+    rows = Referentiel.objects.filter(query).prefetch_related("action_types")
+    return {r.label: r for r in rows}
+
+
+def _section(
+    status: ExerciseStatus,
+    catalogue: Catalogue,
+    referentiels: dict[str, Referentiel],
+    specialties: dict[str, str],
+    actions: list[Action],
+    today: date,
+    owner: bool,
+) -> Section:
+    data = status_object(status)
+    period, evaluation = status.period, status.evaluation
+    in_force = [referentiels[label] for label in evaluation.referentiels if label in referentiels]
+    types = [t for r in in_force for t in r.action_types.all()]
+    titles = {t.code: t.title for t in types}
+    # Under count_in_each the engine reports no per-action assignment: an action counts in each
+    # of its type's axes (or the one its declarant chose).
+    each = bool(in_force) and all(r.multi_axis == "count_in_each" for r in in_force)
+    type_axes = {t.code: {int(a) for a in t.axes} for t in types}
+    axes = [_axis_row(a, types, owner) for a in data["axes"]]
+    by_axis = {row.axis: row for row in axes}
+    not_counting: list[ActionRow] = []
+    last_day = min(today, period.end)
+    for action in actions:
+        if not period.start <= action.end_date <= last_day:
+            continue
+        row = _action_row(action, titles)
+        assigned = evaluation.assignment.get(str(action.pk))
+        if assigned is not None:
+            targets = {assigned}
+        elif each and action.state in COUNTING_STATES:
+            axes_of_type = type_axes.get(action.type_code, set())
+            targets = {action.axis} if action.axis in axes_of_type else axes_of_type
+        else:
+            targets = set()
+        for axis in sorted(targets):
+            if not by_axis[axis].private:
+                by_axis[axis].actions.append(row)
+        if not targets and (owner or PRIVATE_AXIS not in type_axes.get(action.type_code, {PRIVATE_AXIS})):
+            not_counting.append(row)
+    pace = data["pace"]
+    pace_label, pace_badge, pace_help = PACE.get(pace["state"], (pace["state"], "", ""))
+    return Section(
+        profession_code=status.exercise.profession_id,
+        profession=status.exercise.profession.label,
+        specialties=[specialties.get(c, c) for c in status.exercise.specialties],
+        start=period.start,
+        end=period.end,
+        kind=period.kind,
+        state=period.state,
+        referentiels=[(r.title, r.label) for r in in_force],
+        percent=round(data["progress"] * 100),
+        done=evaluation.slots_done,
+        required=evaluation.slots_required,
+        pace=pace["state"],
+        pace_label=pace_label,
+        pace_badge=pace_badge,
+        pace_help=pace_help,
+        days_left=f"{pace['days_left']:,}".replace(",", "\u202f"),
+        time_left=time_left(pace["days_left"]),
+        complete=data["status"] == "complete",
+        axes=axes,
+        not_counting=not_counting,
+        status=data,
+    )
+
+
+def _axis_row(axis: dict[str, Any], types: list[Any], owner: bool) -> AxisRow:
+    number = axis["axis"]
+    label, badge = AXIS_STATUS[axis["status"]]
+    remaining = max(0, axis["required"] - axis["counted"])
+    private = number == PRIVATE_AXIS and not owner
+    suggestions: list[str] = []
+    if remaining and not private:
+        for t in types:
+            if number in {int(a) for a in t.axes} and t.title not in suggestions:
+                suggestions.append(t.title)
+    return AxisRow(
+        axis=number,
+        label=AXIS_LABELS[number],
+        required=axis["required"],
+        counted=axis["counted"],
+        status=axis["status"],
+        status_label=label,
+        badge=badge,
+        remaining=remaining,
+        private=private,
+        suggestions=suggestions[:MAX_SUGGESTIONS],
+    )
+
+
+def _action_row(action: Action, titles: dict[str, str]) -> ActionRow:
+    return ActionRow(
+        title=action.title or titles.get(action.type_code, action.type_code),
+        end_date=action.end_date,
+        source=Source(action.source).label,
+        state=ActionState(action.state).label,
+        badge=ACTION_STATE_BADGE.get(ActionState(action.state), ""),
+    )

@@ -1,0 +1,122 @@
+"""Pages of the professional's space. Who sees what is asked of `access` (404 otherwise)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from certipro.accounts.models import User
+from certipro.accounts.psc.config import PROVIDER_ID
+from certipro.directory.models import Professional, Specialty
+from certipro.space.access import own_professional, viewed_professional
+from certipro.space.dashboard import build_dashboard
+from certipro.space.forms import ExerciseReportForm
+from certipro.space.models import Activation, ExerciseReport, ReportState
+from certipro.space.services import activate_account, report_exercise_error
+
+
+def psc_configured() -> bool:
+    return bool(settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"])
+
+
+@require_GET
+def sign_in(request: HttpRequest) -> HttpResponse:
+    if getattr(request.user, "professional_id", None):
+        return redirect("space:dashboard")
+    return render(
+        request,
+        "space/sign_in.html",
+        {
+            "configured": psc_configured(),
+            "dev_psc": settings.CERTIPRO_DEV_PSC,
+            "login_url": reverse("openid_connect_login", kwargs={"provider_id": PROVIDER_ID}),
+            "next": reverse("space:dashboard"),
+        },
+    )
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("space:sign_in"))
+    professional = own_professional(request.user)
+    if not Activation.objects.filter(professional=professional).exists():
+        return redirect("space:activation")
+    return _dashboard(request, professional, owner=True)
+
+
+@require_GET
+def account(request: HttpRequest, rpps: str) -> HttpResponse:
+    """Another person's dashboard, for those `can_view_account` allows (staff, for now)."""
+    professional = viewed_professional(request.user, rpps)
+    owner = getattr(request.user, "professional_id", None) == professional.pk
+    return _dashboard(request, professional, owner=owner)
+
+
+def _dashboard(request: HttpRequest, professional: Professional, *, owner: bool) -> HttpResponse:
+    today = timezone.localdate()
+    sections = build_dashboard(professional, today=today, owner=owner)
+    open_reports = ExerciseReport.objects.filter(professional=professional, state=ReportState.OPEN).count()
+    context: dict[str, Any] = {
+        "professional": professional,
+        "sections": sections,
+        "owner": owner,
+        "today": today,
+        "open_reports": open_reports,
+    }
+    return render(request, "space/dashboard.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def activation(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("space:sign_in"))
+    professional = own_professional(request.user)
+    assert isinstance(request.user, User)
+    if Activation.objects.filter(professional=professional).exists():
+        return redirect("space:dashboard")
+    exercises = list(
+        professional.exercises.filter(is_active=True)
+        .select_related("profession", "department", "practice_mode")
+        .order_by("profession_id")
+    )
+    form = ExerciseReportForm(exercises=exercises)
+    if request.method == "POST":
+        if request.POST.get("action") == "confirm":
+            activate_account(professional=professional, user=request.user, exercises=exercises)
+            messages.success(request, "Votre compte est activé. Voici où en est votre certification.")
+            return redirect("space:dashboard")
+        form = ExerciseReportForm(request.POST, exercises=exercises)
+        if form.is_valid():
+            report_exercise_error(
+                professional=professional,
+                user=request.user,
+                exercise=form.cleaned_data["exercise"],
+                message=form.cleaned_data["message"],
+            )
+            messages.success(
+                request,
+                "Votre signalement a été transmis à votre ordre. Votre compte est ouvert en attendant "
+                "la correction de l'annuaire.",
+            )
+            return redirect("space:dashboard")
+    labels = _specialty_labels(exercises)
+    rows = [(e, [labels.get(c, c) for c in e.specialties]) for e in exercises]
+    return render(
+        request,
+        "space/activation.html",
+        {"professional": professional, "rows": rows, "form": form, "show_report": request.method == "POST"},
+    )
+
+
+def _specialty_labels(exercises: list[Any]) -> dict[str, str]:
+    codes = {c for e in exercises for c in e.specialties}
+    return dict(Specialty.objects.filter(code__in=codes).values_list("code", "label"))

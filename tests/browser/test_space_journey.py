@@ -1,0 +1,103 @@
+"""A professional's first visit, in a real browser: sign in with (the built-in) Pro Santé Connect,
+activate the account, read "Ma certification périodique". Accessible (axe-core) and keyboard-usable."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from certipro.certification.catalogue import load_catalogue
+from certipro.certification.evaluation import evaluate_exercises
+from certipro.certification.status import status_object
+from certipro.devidp.identities import UNKNOWN_ID_NAT
+from certipro.directory.models import Professional
+from certipro.space.dashboard import AXIS_LABELS, AXIS_STATUS
+from tests.browser.space_fixtures import (  # noqa: F401  (fixtures, by their names)
+    space_axe_fixture,
+    space_browser_fixture,
+    space_page_fixture,
+    space_screenshot_fixture,
+)
+from tests.space.psc_live import psc_live_fixture  # noqa: F401  (the psc_live fixture)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def demo_site(psc_live: str) -> str:
+    """The demo population of `make run`, loaded through the same entry points."""
+    from certipro.web.demo import load_demo
+
+    load_demo(today=timezone.localdate())
+    return psc_live
+
+
+def expected_status(professional: Professional) -> dict[str, Any]:
+    exercises = list(professional.exercises.order_by("profession_id"))
+    statuses = evaluate_exercises(exercises, as_of=timezone.localdate(), catalogue=load_catalogue())
+    return status_object(statuses[0])
+
+
+def test_first_sign_in_activation_and_dashboard(
+    space_page: Any,
+    space_axe: Any,
+    space_screenshot: Any,
+    demo_site: str,
+) -> None:
+    page = space_page
+    page.goto(f"{demo_site}/")
+    page.get_by_role("link", name="Se connecter", exact=True).click()
+    space_axe("the sign-in page")
+    page.get_by_role("button", name="Se connecter avec Pro Santé Connect").click()
+    assert "/dev-psc/auth?" in page.url
+    space_axe("the built-in provider's page")
+    first = Professional.objects.order_by("pk").first()
+    assert first is not None
+    page.get_by_role("button", name=f"{first.first_name} {first.last_name}").click()
+
+    page.get_by_role("heading", name="Activer mon compte").wait_for()
+    assert page.url.endswith("/mon-espace/activation/")
+    space_axe("the activation page")
+    space_screenshot("activation")
+    # The report form opens with the keyboard, then the professional confirms, with the keyboard too.
+    page.get_by_role("button", name=re.compile("le signaler à mon ordre")).focus()
+    page.keyboard.press("Enter")
+    page.get_by_label("Ce qui est inexact").wait_for(state="visible")
+    page.get_by_role("button", name="Je confirme et j'active mon compte").focus()
+    page.keyboard.press("Enter")
+
+    page.get_by_role("heading", name="Ma certification périodique", level=1).wait_for()
+    assert page.url.endswith("/mon-espace/")
+    status = expected_status(first)
+    section = page.locator("section").first
+    assert f"Progression totale : {round(status['progress'] * 100)} %" in re.sub(
+        r"\s+", " ", section.inner_text()
+    )
+    rows = section.get_by_role("table", name="Avancement par axe").locator("tbody tr")
+    assert rows.count() == 4
+    for row, axis in zip(rows.all(), status["axes"], strict=True):
+        cells = [re.sub(r"\s+", " ", c).strip() for c in row.locator("th, td").all_text_contents()]
+        counted = "—" if axis["status"] == "exempt" else f"{axis['counted']}/{axis['required']}"
+        assert cells == [
+            f"{axis['axis']}. {AXIS_LABELS[axis['axis']]}",
+            counted,
+            AXIS_STATUS[axis["status"]][0],
+        ]
+    space_axe("the dashboard")
+    space_screenshot("dashboard")
+
+
+def test_an_unknown_identity_sees_an_accessible_refusal(
+    space_page: Any,
+    space_axe: Any,
+    demo_site: str,
+) -> None:
+    page = space_page
+    page.goto(f"{demo_site}/mon-espace/connexion/")
+    page.get_by_role("button", name="Se connecter avec Pro Santé Connect").click()
+    page.locator(f"button[value='{UNKNOWN_ID_NAT}']").click()
+    page.get_by_role("heading", name="Votre identifiant n'est pas connu de l'annuaire").wait_for()
+    space_axe("the refusal page")
