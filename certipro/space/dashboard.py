@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from certipro.actions.models import COUNTING_STATES, Action, ActionState, Source
+from certipro.actions.models import Action, ActionState, Source
 from certipro.certification.catalogue import Catalogue, load_catalogue
 from certipro.certification.evaluation import ExerciseStatus, evaluate_exercises
 from certipro.certification.status import status_object
@@ -178,9 +178,6 @@ def _section(
     in_force = [referentiels[label] for label in evaluation.referentiels if label in referentiels]
     types = [t for r in in_force for t in r.action_types.all()]
     titles = {t.code: t.title for t in types}
-    # Under count_in_each the engine reports no per-action assignment: an action counts in each
-    # of its type's axes (or the one its declarant chose).
-    each = bool(in_force) and all(r.multi_axis == "count_in_each" for r in in_force)
     type_axes = {t.code: {int(a) for a in t.axes} for t in types}
     axes = [_axis_row(a, types, owner) for a in data["axes"]]
     by_axis = {row.axis: row for row in axes}
@@ -190,14 +187,8 @@ def _section(
         if not period.start <= action.end_date <= last_day:
             continue
         row = _action_row(action, titles)
-        assigned = evaluation.assignment.get(str(action.pk))
-        if assigned is not None:
-            targets = {assigned}
-        elif each and action.state in COUNTING_STATES:
-            axes_of_type = type_axes.get(action.type_code, set())
-            targets = {action.axis} if action.axis in axes_of_type else axes_of_type
-        else:
-            targets = set()
+        # The engine says where each action counts (D-23): never re-derived here.
+        targets = set(evaluation.counts_in.get(str(action.pk), frozenset()))
         for axis in sorted(targets):
             if not by_axis[axis].private:
                 by_axis[axis].actions.append(row)

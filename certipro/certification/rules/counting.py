@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from .applicability import Segment, codes_on
@@ -72,6 +72,9 @@ class Evaluation:
     assignment: Mapping[str, int]
     referentiels: tuple[str, ...]  # "CODE@VERSION" in force on the reference date, sorted
     pace: Pace
+    # action id -> the axes it counts in: {its assigned axis} under count_once, all of its axes
+    # under count_in_each. Actions that do not count are absent. What pages show per axis.
+    counts_in: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
 
 def _rules_for(
@@ -185,6 +188,7 @@ def evaluate(
         slots_done=slots_done,
         slots_required=slots_required,
         assignment=assignment,
+        counts_in=(dict(counting) if each else {a: frozenset({axis}) for a, axis in assignment.items()}),
         referentiels=tuple(sorted(f"{r.code}@{r.version}" for r in in_force)),
         pace=pace(
             start=period_start,

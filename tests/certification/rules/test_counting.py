@@ -325,3 +325,30 @@ def test_d23_result_never_depends_on_the_order_of_actions(
 ) -> None:
     shuffled = data.draw(st.permutations(actions))
     assert prop_run(shuffled, as_of, exempt) == prop_run(actions, as_of, exempt)
+
+
+def test_d23_counts_in_lists_every_axis_under_count_in_each_and_the_assigned_one_otherwise() -> None:
+    from datetime import date
+
+    from certipro.certification.rules import ActionFact, ReferentielRules, Segment, evaluate
+
+    def run(mode: str) -> dict[str, frozenset[int]]:
+        rules = ReferentielRules(
+            code="R",
+            version="1",
+            action_axes={"A": frozenset({1, 2})},
+            minimums={1: 2, 2: 2, 3: 2, 4: 2},
+            multi_axis=mode,
+        )
+        result = evaluate(
+            period_start=date(2023, 1, 1),
+            period_end=date(2031, 12, 31),
+            as_of=date(2026, 1, 1),
+            timeline=(Segment(date.min, None, frozenset({"R"})),),
+            rules_by_code={"R": rules},
+            actions=[ActionFact(id="x", type_code="A", end_date=date(2024, 1, 1), state="declared")],
+        )
+        return dict(result.counts_in)
+
+    assert run("count_in_each") == {"x": frozenset({1, 2})}
+    assert run("count_once") == {"x": frozenset({1})}
