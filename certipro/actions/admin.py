@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from certipro.accounts.audit import Actor, record
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, ClaimFlag, Source
-from certipro.actions.services import ActionRefused, change_action_state, check_claim, record_action
+from certipro.actions.services import ActionRefused, ClaimChecker, change_action_state, record_action
 from certipro.certification.catalogue import load_catalogue
 from certipro.directory.models import Professional
 from certipro.web.admin_mixins import ReadOnlyAdminMixin
@@ -37,13 +37,12 @@ class ActionAddForm(forms.ModelForm):  # type: ignore[type-arg]
         if self.errors:
             return data
         try:
-            check_claim(
-                professional=data["rpps"],
+            checker = ClaimChecker([data["rpps"].pk], catalogue=load_catalogue(), today=timezone.localdate())
+            checker.check(
+                professional_id=data["rpps"].pk,
                 type_code=data["type_code"],
                 end_date=data["end_date"],
                 source=Source(data["source"]),
-                today=timezone.localdate(),
-                catalogue=load_catalogue(),
                 start_date=data.get("start_date"),
                 hours=data.get("hours"),
                 axis=data.get("axis"),

@@ -15,15 +15,14 @@ from enum import StrEnum
 from django.db import transaction
 
 from certipro.accounts.audit import Actor, record
+from certipro.actions.checks import ActionRefused, ClaimChecker
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
 from certipro.certification.catalogue import Catalogue, load_catalogue
-from certipro.certification.evaluation import period_as_of
-from certipro.certification.rules import Holding as HoldingFact
-from certipro.certification.rules import assignment_timeline, codes_on
 from certipro.certification.status import refresh_status
 from certipro.directory.models import Exercise, Professional
 
 THIRD_PARTY_KINDS = {Source.ORGANISM: "organism", Source.EMPLOYER: "employer"}
+__all__ = ["ActionRefused", "ClaimChecker", "Outcome", "Recorded", "change_action_state", "record_action"]
 
 
 class Outcome(StrEnum):
@@ -33,111 +32,12 @@ class Outcome(StrEnum):
     MERGED = "merged"
 
 
-class ActionRefused(Exception):
-    """A claim that cannot be recorded; `code` is one of contracts/declarations.md's error codes."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 @dataclass(frozen=True)
 class Recorded:
     action: Action
     outcome: Outcome
     # The exercises whose status this changed (two when a correction moved the action).
     exercises: tuple[Exercise, ...] = ()
-
-
-def find_exercise(
-    professional: Professional,
-    *,
-    type_code: str,
-    end_date: date,
-    today: date,
-    profession: str | None = None,
-    catalogue: Catalogue,
-) -> tuple[Exercise, frozenset[int], tuple[str, ...]]:
-    """The exercise whose référentiels, assigned on `end_date`, list this action type, with the
-    type's axes and who may declare it there (contracts/referentiel.md, D-14, D-22)."""
-    if end_date > today:
-        raise ActionRefused("future_date", f"end_date {end_date} is after today")
-    rules_by_code = catalogue.rules_by_code(today)
-    if not any(type_code in r.action_axes for r in rules_by_code.values()):
-        raise ActionRefused("unknown_action_type", f"no published référentiel has action type {type_code}")
-    exercises = list(professional.exercises.prefetch_related("periods", "holdings"))
-    if profession is not None:
-        exercises = [e for e in exercises if e.profession_id == profession]
-    in_period = False
-    current = catalogue.current(today)
-    for exercise in exercises:
-        view = period_as_of(exercise.periods.all(), end_date)
-        if view is None or not (view.start <= end_date <= view.end):
-            continue
-        in_period = True
-        holdings = [
-            HoldingFact(h.start, h.end, frozenset(h.specialties), h.chosen_referentiel or None)
-            for h in exercise.holdings.all()
-        ]
-        codes = codes_on(assignment_timeline(exercise.profession_id, holdings, current), end_date)
-        listing = [rules_by_code[c] for c in sorted(codes) if c in rules_by_code]
-        axes = frozenset().union(*(r.action_axes.get(type_code, frozenset()) for r in listing))
-        if axes:
-            declarable = _declarable_by(catalogue, listing, type_code)
-            return exercise, axes, declarable
-    if not in_period:
-        raise ActionRefused(
-            "outside_cycle", f"end_date {end_date} is not inside a period of this professional"
-        )
-    raise ActionRefused(
-        "not_in_referentiel",
-        f"action type {type_code} is not in the référentiels assigned to this professional on {end_date}",
-    )
-
-
-def _declarable_by(catalogue: Catalogue, listing: list, type_code: str) -> tuple[str, ...]:  # type: ignore[type-arg]
-    kinds: set[str] = set()
-    for rules in listing:
-        kinds.update(catalogue.declarable_by.get((rules.code, rules.version, type_code), ()))
-    return tuple(sorted(kinds))
-
-
-def check_claim(
-    *,
-    professional: Professional,
-    type_code: str,
-    end_date: date,
-    source: Source,
-    today: date,
-    catalogue: Catalogue,
-    profession: str | None = None,
-    start_date: date | None = None,
-    hours: Decimal | None = None,
-    axis: int | None = None,
-) -> Exercise:
-    """Every check `record_action` makes before it writes; forms call it to show errors in place.
-
-    Returns the exercise the action counts for; raises ActionRefused.
-    """
-    if start_date is not None and start_date > end_date:
-        raise ActionRefused("invalid", "start_date: must be on or before end_date")
-    if hours is not None and not (Decimal(0) < hours <= Decimal(2000)):
-        raise ActionRefused("invalid", "hours: must be greater than 0 and at most 2000")
-    exercise, axes, declarable = find_exercise(
-        professional,
-        type_code=type_code,
-        end_date=end_date,
-        today=today,
-        profession=profession,
-        catalogue=catalogue,
-    )
-    kind = THIRD_PARTY_KINDS.get(source, "professional" if source == Source.PROFESSIONAL else None)
-    if kind is not None and kind not in declarable:
-        raise ActionRefused("not_declarable", f"the référentiel does not let a {kind} declare {type_code}")
-    if axis is not None and axis not in axes:
-        raise ActionRefused("invalid", f"axis: {axis} is not an axis of {type_code} ({sorted(axes)})")
-    return exercise
 
 
 @transaction.atomic
@@ -166,17 +66,15 @@ def record_action(
     `Recorded.exercises` in the same transaction (a batch refreshes them once, at its end).
     """
     catalogue = catalogue or load_catalogue()
-    exercise = check_claim(
-        professional=professional,
+    exercise = ClaimChecker([professional.pk], catalogue=catalogue, today=today).check(
+        professional_id=professional.pk,
         type_code=type_code,
         end_date=end_date,
         source=source,
-        today=today,
         profession=profession,
         start_date=start_date,
         hours=hours,
         axis=axis,
-        catalogue=catalogue,
     )
     content: dict[str, object] = {
         "type_code": type_code,
