@@ -260,3 +260,30 @@ def test_openapi_and_docs(client: Client) -> None:
     for path in ("/api/v1/declarations", "/api/v1/declarations.csv", "/api/v1/declarations/{external_id}"):
         assert path in spec["paths"], path
     assert client.get("/api/v1/docs").status_code == 200
+
+
+@pytest.mark.django_db
+def test_d33_declaring_what_the_professional_self_declared_merges_into_it(api: Api, dr_martin: Any) -> None:
+    from datetime import date
+
+    from certipro.actions.models import Channel, Source
+    from certipro.actions.services import record_action
+    from tests.conftest import TODAY
+
+    own = record_action(
+        professional=dr_martin,
+        type_code="MG-DPC",
+        end_date=date(2025, 3, 11),
+        source=Source.PROFESSIONAL,
+        channel=Channel.WEB,
+        actor=Actor.command("test"),
+        today=TODAY,
+    ).action
+    body = api.post(
+        {"declarations": [declaration(), declaration(external_id="OTHER", action_type="MG-FC")]}
+    ).json()
+    assert [r["status"] for r in body["results"]] == ["accepted", "accepted"]
+    assert body["results"][0]["action_id"] == str(own.pk)
+    own.refresh_from_db()
+    assert (own.state, own.external_id) == ("attested", "SESSION-2025-0042/10000000017")
+    assert Action.objects.count() == 2
