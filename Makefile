@@ -44,7 +44,8 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 bench: install
-	$(PY) -m bench.national --help
+	$(PY) -m bench.generate --help
+	$(PY) -m bench.recompute --help
 
 clean:
 	rm -rf $(VENV) var

@@ -20,6 +20,7 @@ from .counting import (
     AxisResult,
     Evaluation,
     ReferentielRules,
+    action_axes,
     evaluate,
 )
 from .cycles import (
@@ -47,6 +48,7 @@ __all__ = [
     "ReferentielRules",
     "RulesConfig",
     "Segment",
+    "action_axes",
     "add_years",
     "assign_actions",
     "assign_counts",

@@ -89,6 +89,19 @@ def _type_axes(type_code: str, rules: Sequence[ReferentielRules]) -> frozenset[i
     return frozenset(AXES).intersection(frozenset[int]().union(*listed))
 
 
+def action_axes(
+    codes: frozenset[str],
+    type_code: str,
+    chosen_axis: int | None,
+    rules_by_code: Mapping[str, ReferentielRules],
+) -> frozenset[int]:
+    """The axes an action may count in, under the référentiels `codes` assigned on its end date:
+    the union of the axes they give its type, narrowed to the declarant's chosen axis when the
+    type has it. Empty when no assigned référentiel lists the type (it does not count)."""
+    axes = _type_axes(type_code, _rules_for(codes, rules_by_code))
+    return frozenset({chosen_axis}) if chosen_axis in axes else axes
+
+
 def _required(
     rules: Sequence[ReferentielRules], exempt_axes: frozenset[int], config: RulesConfig
 ) -> dict[int, int]:
@@ -140,7 +153,7 @@ def evaluate(
     seen: set[str] = set()
     counting: dict[str, frozenset[int]] = {}
     # Many actions share a type and a segment of the timeline: compute their axes once.
-    type_axes: dict[tuple[frozenset[str], str], frozenset[int]] = {}
+    type_axes: dict[tuple[frozenset[str], str, int | None], frozenset[int]] = {}
     for action in actions:
         if action.id in seen:
             raise ValueError(f"duplicate action id {action.id!r}")
@@ -150,14 +163,12 @@ def evaluate(
         if not period_start <= action.end_date <= last_day:
             continue
         # D-14, D-22: judged against the référentiels assigned on the action's end date.
-        key = (codes_on(timeline, action.end_date), action.type_code)
+        key = (codes_on(timeline, action.end_date), action.type_code, action.axis)
         axes = type_axes.get(key)
         if axes is None:
-            axes = type_axes[key] = _type_axes(key[1], _rules_for(key[0], rules_by_code))
+            axes = type_axes[key] = action_axes(key[0], key[1], key[2], rules_by_code)
         if not axes:  # a type no assigned référentiel lists does not count
             continue
-        if action.axis in axes:  # the declarant's chosen axis, when the type has it
-            axes = frozenset({action.axis})
         counting[action.id] = axes
 
     assignment: dict[str, int] = {}

@@ -1,0 +1,1 @@
+"""Benchmarks at national scale: a population generator and the status recompute benchmark."""

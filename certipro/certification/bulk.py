@@ -1,0 +1,571 @@
+"""The national status recompute, fast: the same snapshots as `status.recompute`, for everyone.
+
+`status.recompute` reads each batch's facts with `IN (...)` lists and hands every action to the
+engine one by one: right for a page or a publication, slow for 30 million actions. Here:
+
+- every table is streamed once, ordered by professional (server-side cursors), and merged;
+- SQL pre-aggregates the counting actions per (professional, profession, type, chosen axis), with
+  their count and date range. Exact when all of an exercise's actions lie inside its period and
+  in one segment of its référentiel timeline (their dates then cannot change how they count,
+  D-14, D-22); any other exercise goes through `evaluate_exercises`, the reference path;
+- the rules stay the engine's: the axes of an action are `rules.action_axes`; the counts per axis
+  are `assign_counts` (D-23, the same exact assignment `evaluate` runs, over counts per set of axes);
+  requirements, statuses, progress and référentiels are `evaluate` itself, run on single-axis
+  stand-ins of the counts capped at what is required (all it depends on); the pace is `pace`.
+  Each is computed once per distinct input, not once per professional;
+- snapshots go by COPY into a temporary table, then one INSERT … ON CONFLICT DO UPDATE on
+  PostgreSQL; `bulk_create(update_conflicts=True)` elsewhere.
+
+tests/certification/test_bulk.py checks every snapshot field against `status.recompute`.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import groupby
+from operator import itemgetter
+from typing import Any, NamedTuple
+
+import django
+from django.db import connection, transaction
+
+from certipro.actions.models import Action
+from certipro.certification.catalogue import Catalogue, load_catalogue
+from certipro.certification.evaluation import evaluate_exercises, period_as_of, rules_config
+from certipro.certification.models import Exemption, Period, StatusSnapshot
+from certipro.certification.rules import (
+    AXES,
+    COUNTING_STATES,
+    ActionFact,
+    Evaluation,
+    RulesConfig,
+    Segment,
+    action_axes,
+    assign_counts,
+    assignment_timeline,
+    codes_on,
+    evaluate,
+    pace,
+)
+from certipro.certification.rules import Holding as HoldingFact
+from certipro.certification.status import SNAPSHOT_FIELDS, snapshot_of, write_snapshots
+from certipro.directory.models import Exercise, Holding, Professional
+
+FETCH = 20_000  # rows per round trip of each server-side cursor
+FLUSH = 50_000  # snapshots per write
+_FIELDS = [f if f != "professional" else "professional_id" for f in SNAPSHOT_FIELDS]
+
+
+def recompute_all(
+    *, today: date, profession: str | None = None, catalogue: Catalogue | None = None, workers: int = 1
+) -> int:
+    """Recomputes the snapshot of every exercise (of `profession`) whose period holds on `today`.
+
+    Returns the number of snapshots written, as `status.recompute` does. The snapshots are written
+    in one transaction. With `workers` > 1 on PostgreSQL, that many processes compute ranges of
+    professionals, all reading the facts as of one snapshot exported by this transaction.
+    """
+    with transaction.atomic():
+        if workers > 1 and connection.vendor == "postgresql":
+            return _parallel(today, profession, workers)
+        return _Recompute(today, profession, catalogue or load_catalogue(), rules_config()).run()
+
+
+def _parallel(today: date, profession: str | None, workers: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {Professional._meta.db_table}")
+        low, high = cursor.fetchone()
+    if low is None:
+        return 0
+    step = (high - low) // workers + 1
+    ranges = [(low + i * step, low + (i + 1) * step) for i in range(workers)]
+    # spawn, not fork: a forked child would share this process's connection (and transaction).
+    # Django is set up before this module is imported there (it imports models).
+    with multiprocessing.get_context("spawn").Pool(workers, initializer=django.setup) as pool:
+        parts = pool.starmap(
+            _worker, [(connection.settings_dict["NAME"], snapshot, today, profession, r) for r in ranges]
+        )
+    run = _Recompute(today, profession, load_catalogue(), rules_config())
+    for text, count, fallback in parts:
+        if count:
+            _copy_to_temp(text, first=run.written == 0)
+            run.written += count
+        run.fallback.extend(fallback)
+    run.finish()
+    return run.written + run.reference_path()
+
+
+def _worker(
+    database: str, snapshot: str, today: date, profession: str | None, professionals: tuple[int, int]
+) -> tuple[str, int, list[int]]:
+    """One range of professionals, read as of the parent's snapshot; returns COPY text."""
+    connection.settings_dict["NAME"] = database  # the parent's (the test database under pytest)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+        run = _Recompute(today, profession, load_catalogue(), rules_config(), professionals=professionals)
+        run.collect = []
+        run.run()
+        return "".join(run.collect), run.written, run.fallback
+
+
+class _Recompute:
+    def __init__(
+        self,
+        today: date,
+        profession: str | None,
+        catalogue: Catalogue,
+        config: RulesConfig,
+        professionals: tuple[int, int] | None = None,
+    ) -> None:
+        self.today, self.profession, self.config = today, profession, config
+        self.professionals = professionals  # [low, high) of ids, for a worker
+        self.collect: list[str] | None = None  # a worker's COPY text, instead of writing
+        self.catalogue = catalogue
+        self.current = catalogue.current(today)
+        self.rules_by_code = catalogue.rules_by_code(today)
+        self.sqlite = connection.vendor == "sqlite"
+        self.contexts: dict[tuple[Any, ...], _Context] = {}
+        self.counts: dict[tuple[Any, ...], tuple[tuple[int, ...], tuple[Any, ...]]] = {}
+        self.shapes: dict[tuple[frozenset[str], frozenset[int]], _Shape] = {}
+        self.tails: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.paces: dict[tuple[date, date, int, int], str] = {}
+        self.fallback: list[int] = []
+        self.rows: list[tuple[Any, ...]] = []
+        self.written = 0
+
+    def run(self) -> int:
+        if not self.sqlite:
+            with connection.cursor() as cursor:
+                # A hash aggregate would read all 30 M actions before the first row comes out; the
+                # sorted plan (index order, incremental sort) streams, so Python works meanwhile.
+                cursor.execute("SET LOCAL enable_hashagg = off")
+        where, params = "WHERE 1 = 1", []
+        if self.professionals:
+            where, params = "WHERE professional_id >= %s AND professional_id < %s", list(self.professionals)
+        exercises = _stream(
+            f"SELECT professional_id, id, profession_id FROM {Exercise._meta.db_table} {where} "
+            + ("AND profession_id = %s " if self.profession else "")
+            + "ORDER BY professional_id, id",
+            params + ([self.profession] if self.profession else []),
+        )
+        periods = _Keyed(
+            f'SELECT professional_id, exercise_id, id, start, "end", scheduled_end, kind, state '
+            f"FROM {Period._meta.db_table} {where} ORDER BY professional_id, exercise_id, start",
+            params,
+        )
+        holdings = _Keyed(
+            f'SELECT professional_id, exercise_id, start, "end", specialties, chosen_referentiel '
+            f"FROM {Holding._meta.db_table} {where} ORDER BY professional_id, exercise_id, start",
+            params,
+        )
+        exemptions = _Keyed(
+            f'SELECT professional_id, exercise_id, axis, start, "end" FROM {Exemption._meta.db_table} '
+            f"{where} ORDER BY professional_id, exercise_id",
+            params,
+            skip=not Exemption.objects.exists(),  # the usual case: one stream less to merge
+        )
+        states = ", ".join(["%s"] * len(COUNTING_STATES))
+        # Only what evaluate would count anyway: a counting state, not in the future (D-22, D-31).
+        actions = _Keyed(
+            "SELECT professional_id, profession_id, type_code, axis, COUNT(*), MIN(end_date), MAX(end_date) "
+            f"FROM {Action._meta.db_table} {where} AND state IN ({states}) AND end_date <= %s "
+            "GROUP BY professional_id, profession_id, type_code, axis "
+            "ORDER BY professional_id, profession_id",
+            [*params, *sorted(COUNTING_STATES), self.today],
+        )
+        for professional_id, rows in groupby(exercises, key=itemgetter(0)):
+            # A person may hold two professions: each stream is taken once per person.
+            own_periods, own_holdings = periods.take(professional_id), holdings.take(professional_id)
+            own_exemptions, own_actions = exemptions.take(professional_id), actions.take(professional_id)
+            mine_of = (own_periods, own_holdings, own_exemptions)
+            held = list(rows)
+            for _, exercise_id, profession_id in held:
+                mine = mine_of
+                if len(held) > 1:  # two professions: split the person's rows by exercise
+                    p, h, x = ([r for r in part if r[1] == exercise_id] for part in mine_of)
+                    mine = (p, h, x)
+                self.exercise(
+                    professional_id,
+                    exercise_id,
+                    profession_id,
+                    *mine,
+                    [r for r in own_actions if r[1] == profession_id],
+                )
+            if len(self.rows) >= FLUSH:
+                self.flush()
+        self.flush()
+        if self.collect is not None:
+            return self.written
+        self.finish()
+        return self.written + self.reference_path()
+
+    def exercise(
+        self,
+        professional_id: int,
+        exercise_id: int,
+        profession_id: str,
+        period_rows: list[tuple[Any, ...]],
+        holding_rows: list[tuple[Any, ...]],
+        exemption_rows: list[tuple[Any, ...]],
+        groups: list[tuple[Any, ...]],
+    ) -> None:
+        # Most exercises share their facts but for ids (same period dates, same specialties):
+        # what follows from them is computed once per distinct set of facts.
+        key = (
+            profession_id,
+            tuple(r[3:] for r in period_rows),
+            tuple((r[2], r[3], _json_text(r[4]), r[5]) for r in holding_rows),
+            tuple(r[2:] for r in exemption_rows),
+        )
+        context = self.contexts.get(key)
+        if context is None:
+            context = self.contexts[key] = self.context(
+                profession_id, period_rows, holding_rows, exemption_rows
+            )
+        if context.period is None:  # no period yet on that date: no snapshot, as in evaluate_exercises
+            return
+        per_mask: dict[int, int] = {}
+        if groups:
+            if self.sqlite:
+                groups = [(*g[:5], _day(g[5]), _day(g[6])) for g in groups]
+            lo, hi = min(g[5] for g in groups), max(g[6] for g in groups)
+            if lo < context.start or hi > context.reference or not context.uniform(lo, hi):
+                self.fallback.append(exercise_id)  # dates matter here: the reference path decides
+                return
+            masks = context.masks
+            for g in groups:
+                mask = masks.get((g[2], g[3]))
+                if mask is None:
+                    mask = masks[(g[2], g[3])] = self.mask(context.codes, g[2], g[3])
+                if mask:  # a type no assigned référentiel lists does not count
+                    per_mask[mask] = per_mask.get(mask, 0) + g[4]
+        counts_key = (context.shape_key, frozenset(per_mask.items()))
+        counted_tail = self.counts.get(counts_key)
+        if counted_tail is None:
+            counted_tail = self.counts[counts_key] = self.counted(context, per_mask)
+        counted, (required, exempt_mask, progress, status, referentiels, slots_done, slots_required) = (
+            counted_tail
+        )
+        pace_key = (context.start, context.end, slots_done, slots_required)
+        state = self.paces.get(pace_key)
+        if state is None:
+            state = self.paces[pace_key] = pace(
+                start=context.start,
+                end=context.end,
+                as_of=self.today,
+                slots_done=slots_done,
+                slots_required=slots_required,
+                config=self.config,
+            ).state
+        self.rows.append(  # in the order of _COLUMNS
+            (
+                period_rows[context.period][2],
+                professional_id,
+                *required,
+                *counted,
+                exempt_mask,
+                progress,
+                status,
+                state,
+                referentiels,
+            )
+        )
+
+    def context(
+        self,
+        profession_id: str,
+        period_rows: list[tuple[Any, ...]],
+        holding_rows: list[tuple[Any, ...]],
+        exemption_rows: list[tuple[Any, ...]],
+    ) -> _Context:
+        # Plain rows, not model instances: period_as_of reads only these attributes. The row's
+        # index stands for its primary key, so that the context can be shared.
+        view = period_as_of(
+            [
+                _PeriodRow(i, _day(r[3]), _day(r[4]), _day(r[5]), r[6], r[7])  # type: ignore[misc]
+                for i, r in enumerate(period_rows)
+            ],
+            self.today,
+        )
+        if view is None:
+            return _Context(None, date.min, date.min, date.min, (), frozenset(), (frozenset(), frozenset()))
+        holdings = [
+            HoldingFact(_day(r[2]), _day(r[3]), frozenset(_json_list(r[4])), r[5] or None)
+            for r in holding_rows
+        ]
+        timeline = assignment_timeline(profession_id, holdings, self.current)
+        reference = min(self.today, view.end)
+        exempt = frozenset(  # as evaluate_exercises decides it
+            r[2]
+            for r in exemption_rows
+            if _day(r[3]) <= reference and (r[4] is None or reference <= _day(r[4]))
+        )
+        codes = codes_on(timeline, reference)
+        return _Context(view.period.pk, view.start, view.end, reference, timeline, codes, (codes, exempt))
+
+    def counted(self, context: _Context, per_mask: dict[int, int]) -> tuple[tuple[int, ...], tuple[Any, ...]]:
+        codes, exempt = context.shape_key
+        shape = self.shape(codes, exempt)
+        if shape.each:  # count_in_each: an action counts in every one of its axes
+            counted = tuple(sum(n for m, n in per_mask.items() if m >> i & 1) for i in range(len(AXES)))
+        else:  # count_once: the engine's optimal assignment (D-23)
+            assigned = assign_counts({_AXES_OF[m]: n for m, n in per_mask.items()}, shape.required)
+            counted = tuple(assigned[a] for a in AXES)
+        capped = tuple(min(c, shape.required[a]) for a, c in zip(AXES, counted, strict=True))
+        return counted, self.tail(codes, exempt, capped)
+
+    def mask(self, codes: frozenset[str], type_code: str, axis: int | None) -> int:
+        """The axes an action of this type may count in under these codes, as a bit mask (axis 1 =
+        1), as the engine's `action_axes` gives them to `evaluate`."""
+        return sum(1 << (a - 1) for a in action_axes(codes, type_code, axis, self.rules_by_code))
+
+    def shape(self, codes: frozenset[str], exempt: frozenset[int]) -> _Shape:
+        """What the référentiels in force require, asked of the engine itself: `evaluate` with no
+        action gives the requirements; with one counting action, an empty `assignment` means
+        count_in_each."""
+        key = (codes, exempt)
+        shape = self.shapes.get(key)
+        if shape is None:
+            listed = sorted(
+                {t for c in codes if c in self.rules_by_code for t in self.rules_by_code[c].action_axes}
+            )
+            by_axis = {
+                a: next((t for t in listed if self.mask(codes, t, None) >> (a - 1) & 1), None) for a in AXES
+            }
+            probe = self._synthetic(codes, exempt, [(t, None) for t in listed[:1]])
+            shape = self.shapes[key] = _Shape(
+                required={r.axis: r.required for r in probe.axes},
+                each=bool(listed) and not probe.assignment,
+                type_for_axis=by_axis,
+            )
+        return shape
+
+    def tail(self, codes: frozenset[str], exempt: frozenset[int], capped: tuple[int, ...]) -> tuple[Any, ...]:
+        """Requirements, statuses, progress and référentiels depend on the counts only up to what
+        is required: the engine gives them for single-axis stand-ins of the capped counts."""
+        key = (codes, exempt, capped)
+        tail = self.tails.get(key)
+        if tail is None:
+            shape = self.shape(codes, exempt)
+            stand_ins = [
+                (shape.type_for_axis[a], a) for a, n in zip(AXES, capped, strict=True) for _ in range(n)
+            ]
+            e = self._synthetic(codes, exempt, stand_ins)  # type: ignore[arg-type]
+            if tuple(r.counted for r in e.axes) != capped:  # an engine change this module missed
+                raise RuntimeError(f"stand-ins for {capped} under {sorted(codes)} do not count as expected")
+            tail = self.tails[key] = (
+                tuple(r.required for r in e.axes),
+                sum(1 << (r.axis - 1) for r in e.axes if r.status == "exempt"),
+                e.progress,
+                e.status,
+                ",".join(e.referentiels)[:400],
+                e.slots_done,
+                e.slots_required,
+            )
+        return tail
+
+    def _synthetic(
+        self, codes: frozenset[str], exempt: frozenset[int], actions: list[tuple[str, int | None]]
+    ) -> Evaluation:
+        return evaluate(
+            period_start=self.today,
+            period_end=self.today,
+            as_of=self.today,
+            timeline=(Segment(date.min, None, codes),),
+            rules_by_code=self.rules_by_code,
+            actions=[
+                ActionFact(id=str(i), type_code=t, end_date=self.today, state="declared", axis=a)
+                for i, (t, a) in enumerate(actions)
+            ],
+            exempt_axes=exempt,
+            config=self.config,
+        )
+
+    def pace(self, start: date, end: date, done: int, required: int) -> str:
+        key = (start, end, done, required)
+        state = self.paces.get(key)
+        if state is None:
+            state = self.paces[key] = pace(
+                start=start,
+                end=end,
+                as_of=self.today,
+                slots_done=done,
+                slots_required=required,
+                config=self.config,
+            ).state
+        return state
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        if self.collect is not None:
+            self.collect.append(_copy_text(self.rows))
+        elif connection.vendor == "postgresql":
+            _copy_to_temp(_copy_text(self.rows), first=self.written == 0)
+        else:
+            StatusSnapshot.objects.bulk_create(
+                [StatusSnapshot(as_of=self.today, **_snapshot_fields(row)) for row in self.rows],
+                batch_size=1000,
+                update_conflicts=True,
+                unique_fields=["period"],
+                update_fields=[f for f in SNAPSHOT_FIELDS if f != "professional"],
+            )
+        self.written += len(self.rows)
+        self.rows = []
+
+    def finish(self) -> None:
+        if connection.vendor == "postgresql" and self.written:
+            _upsert_from_temp(self.today)
+
+    def reference_path(self) -> int:
+        """Exercises whose action dates matter go through the reference path, unchanged."""
+        done = 0
+        for i in range(0, len(self.fallback), 2000):
+            batch = list(
+                Exercise.objects.filter(pk__in=self.fallback[i : i + 2000]).select_related("professional")
+            )
+            statuses = evaluate_exercises(
+                batch, as_of=self.today, catalogue=self.catalogue, config=self.config
+            )
+            done += write_snapshots(statuses, self.today)
+        return done
+
+
+_AXES_OF = {m: frozenset(a for a in AXES if m >> (a - 1) & 1) for m in range(1, 1 << len(AXES))}
+
+
+@dataclass
+class _Context:
+    """What an exercise's facts give, apart from its actions."""
+
+    period: int | None  # index of the period as of today in the exercise's rows
+    start: date
+    end: date
+    reference: date  # min(today, end): what is required is decided on that date
+    timeline: tuple[Segment, ...]
+    codes: frozenset[str]  # the référentiels in force on the reference date
+    shape_key: tuple[frozenset[str], frozenset[int]]  # (codes, exempt axes)
+    masks: dict[tuple[str, int | None], int] = field(default_factory=dict)
+
+    def uniform(self, lo: date, hi: date) -> bool:
+        """Actions dated from lo to hi all count under `codes` (one segment: their dates cannot
+        change how they count)."""
+        if len(self.timeline) == 1:
+            return True
+        inside = [s for s in self.timeline if s.start <= hi and (s.end is None or lo <= s.end)]
+        return len(inside) == 1 and inside[0].start <= lo and inside[0].codes == self.codes
+
+
+class _Shape(NamedTuple):
+    required: dict[int, int]
+    each: bool  # count_in_each
+    type_for_axis: dict[int, str | None]  # a type that may count in each axis, for stand-ins
+
+
+class _PeriodRow(NamedTuple):
+    pk: int
+    start: date
+    end: date
+    scheduled_end: date
+    kind: str
+    state: str
+
+
+def _day(value: Any) -> Any:
+    # Raw cursors on SQLite give aggregated dates back as text.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _snapshot_fields(row: tuple[Any, ...]) -> dict[str, Any]:
+    period_id, professional_id, *values = row
+    names = [f for f in _FIELDS if f not in ("professional_id", "as_of")]
+    return {
+        "period_id": period_id,
+        "professional_id": professional_id,
+        **dict(zip(names, values, strict=True)),
+    }
+
+
+def _json_text(value: Any) -> Any:
+    # Hashable form of a JSON list column (a list on PostgreSQL, text on SQLite).
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _json_list(value: Any) -> list[str]:
+    # A JSONField read with a raw cursor: decoded on PostgreSQL (jsonb), text on SQLite.
+    if isinstance(value, str):
+        import json
+
+        return list(json.loads(value))
+    return list(value or [])
+
+
+def _stream(sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+    """Rows of a query through a server-side cursor (a plain cursor where there is none)."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(FETCH):
+            yield from rows
+
+
+class _Keyed:
+    """A stream sorted by professional id, taken professional by professional (a merge join)."""
+
+    def __init__(self, sql: str, params: Sequence[Any] = (), *, skip: bool = False) -> None:
+        self.rows = _stream(sql, params) if not skip else iter(())
+        self.head: tuple[Any, ...] | None = next(self.rows, None)
+
+    def take(self, professional_id: int) -> list[tuple[Any, ...]]:
+        taken = []
+        while self.head is not None and self.head[0] <= professional_id:
+            if self.head[0] == professional_id:
+                taken.append(self.head)
+            self.head = next(self.rows, None)
+        return taken
+
+
+_TEMP = "bulk_snapshot"
+_COLUMNS = ["period_id", *(f for f in _FIELDS if f != "as_of")]
+_TYPES = {"period_id": "bigint", "professional_id": "bigint", "progress": "float8", "exempt_axes": "smallint"}
+_TEMP_COLUMNS = ", ".join(f"{c} {_TYPES.get(c, 'smallint' if c[-1].isdigit() else 'text')}" for c in _COLUMNS)
+
+
+def _copy_text(rows: list[tuple[Any, ...]]) -> str:
+    # Numbers and codes only (référentiel codes have no tab or newline): no escaping needed.
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(map(str, row)))
+        buffer.write("\n")
+    return buffer.getvalue()
+
+
+def _copy_to_temp(text: str, *, first: bool) -> None:
+    with connection.cursor() as cursor:
+        if first:
+            cursor.execute(f"CREATE TEMP TABLE {_TEMP} ({_TEMP_COLUMNS}) ON COMMIT DROP")
+        with cursor.cursor.copy(f"COPY {_TEMP} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+            copy.write(text)
+
+
+def _upsert_from_temp(today: date) -> None:
+    table = StatusSnapshot._meta.db_table
+    columns = ", ".join(_COLUMNS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS if c not in ("period_id", "professional_id"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}, as_of, updated_at) "
+            f"SELECT {columns}, %s, now() FROM {_TEMP} "
+            f"ON CONFLICT (period_id) DO UPDATE SET {updates}, as_of = EXCLUDED.as_of, updated_at = now()",
+            [today],
+        )
+        cursor.execute(f"DROP TABLE {_TEMP}")
+
+
+__all__ = ["recompute_all", "snapshot_of"]
