@@ -21,9 +21,7 @@ tests/certification/test_bulk.py checks every snapshot field against `status.rec
 
 from __future__ import annotations
 
-import io
 import multiprocessing
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
@@ -34,6 +32,18 @@ import django
 from django.db import connection, transaction
 
 from certipro.actions.models import Action
+from certipro.certification.bulk_io import (
+    FIELDS,
+    Keyed,
+    copy_text,
+    copy_to_temp,
+    day,
+    json_list,
+    json_text,
+    snapshot_fields,
+    stream,
+    upsert_from_temp,
+)
 from certipro.certification.catalogue import Catalogue, load_catalogue
 from certipro.certification.evaluation import evaluate_exercises, period_as_of, rules_config
 from certipro.certification.models import Exemption, Period, StatusSnapshot
@@ -52,12 +62,10 @@ from certipro.certification.rules import (
     pace,
 )
 from certipro.certification.rules import Holding as HoldingFact
-from certipro.certification.status import SNAPSHOT_FIELDS, snapshot_of, write_snapshots
+from certipro.certification.status import snapshot_of, write_snapshots
 from certipro.directory.models import Exercise, Holding, Professional
 
-FETCH = 20_000  # rows per round trip of each server-side cursor
 FLUSH = 50_000  # snapshots per write
-_FIELDS = [f if f != "professional" else "professional_id" for f in SNAPSHOT_FIELDS]
 
 
 def recompute_all(
@@ -94,7 +102,7 @@ def _parallel(today: date, profession: str | None, workers: int) -> int:
     run = _Recompute(today, profession, load_catalogue(), rules_config())
     for text, count, fallback in parts:
         if count:
-            _copy_to_temp(text, first=run.written == 0)
+            copy_to_temp(text, first=run.written == 0)
             run.written += count
         run.fallback.extend(fallback)
     run.finish()
@@ -149,23 +157,23 @@ class _Recompute:
         where, params = "WHERE 1 = 1", []
         if self.professionals:
             where, params = "WHERE professional_id >= %s AND professional_id < %s", list(self.professionals)
-        exercises = _stream(
+        exercises = stream(
             f"SELECT professional_id, id, profession_id FROM {Exercise._meta.db_table} {where} "
             + ("AND profession_id = %s " if self.profession else "")
             + "ORDER BY professional_id, id",
             params + ([self.profession] if self.profession else []),
         )
-        periods = _Keyed(
+        periods = Keyed(
             f'SELECT professional_id, exercise_id, id, start, "end", scheduled_end, kind, state '
             f"FROM {Period._meta.db_table} {where} ORDER BY professional_id, exercise_id, start",
             params,
         )
-        holdings = _Keyed(
+        holdings = Keyed(
             f'SELECT professional_id, exercise_id, start, "end", specialties, chosen_referentiel '
             f"FROM {Holding._meta.db_table} {where} ORDER BY professional_id, exercise_id, start",
             params,
         )
-        exemptions = _Keyed(
+        exemptions = Keyed(
             f'SELECT professional_id, exercise_id, axis, start, "end" FROM {Exemption._meta.db_table} '
             f"{where} ORDER BY professional_id, exercise_id",
             params,
@@ -173,7 +181,7 @@ class _Recompute:
         )
         states = ", ".join(["%s"] * len(COUNTING_STATES))
         # Only what evaluate would count anyway: a counting state, not in the future (D-22, D-31).
-        actions = _Keyed(
+        actions = Keyed(
             "SELECT professional_id, profession_id, type_code, axis, COUNT(*), MIN(end_date), MAX(end_date) "
             f"FROM {Action._meta.db_table} {where} AND state IN ({states}) AND end_date <= %s "
             "GROUP BY professional_id, profession_id, type_code, axis "
@@ -221,7 +229,7 @@ class _Recompute:
         key = (
             profession_id,
             tuple(r[3:] for r in period_rows),
-            tuple((r[2], r[3], _json_text(r[4]), r[5]) for r in holding_rows),
+            tuple((r[2], r[3], json_text(r[4]), r[5]) for r in holding_rows),
             tuple(r[2:] for r in exemption_rows),
         )
         context = self.contexts.get(key)
@@ -234,7 +242,7 @@ class _Recompute:
         per_mask: dict[int, int] = {}
         if groups:
             if self.sqlite:
-                groups = [(*g[:5], _day(g[5]), _day(g[6])) for g in groups]
+                groups = [(*g[:5], day(g[5]), day(g[6])) for g in groups]
             lo, hi = min(g[5] for g in groups), max(g[6] for g in groups)
             if lo < context.start or hi > context.reference or not context.uniform(lo, hi):
                 self.fallback.append(exercise_id)  # dates matter here: the reference path decides
@@ -289,7 +297,7 @@ class _Recompute:
         # index stands for its primary key, so that the context can be shared.
         view = period_as_of(
             [
-                _PeriodRow(i, _day(r[3]), _day(r[4]), _day(r[5]), r[6], r[7])  # type: ignore[misc]
+                _PeriodRow(i, day(r[3]), day(r[4]), day(r[5]), r[6], r[7])  # type: ignore[misc]
                 for i, r in enumerate(period_rows)
             ],
             self.today,
@@ -297,15 +305,14 @@ class _Recompute:
         if view is None:
             return _Context(None, date.min, date.min, date.min, (), frozenset(), (frozenset(), frozenset()))
         holdings = [
-            HoldingFact(_day(r[2]), _day(r[3]), frozenset(_json_list(r[4])), r[5] or None)
-            for r in holding_rows
+            HoldingFact(day(r[2]), day(r[3]), frozenset(json_list(r[4])), r[5] or None) for r in holding_rows
         ]
         timeline = assignment_timeline(profession_id, holdings, self.current)
         reference = min(self.today, view.end)
         exempt = frozenset(  # as evaluate_exercises decides it
             r[2]
             for r in exemption_rows
-            if _day(r[3]) <= reference and (r[4] is None or reference <= _day(r[4]))
+            if day(r[3]) <= reference and (r[4] is None or reference <= day(r[4]))
         )
         codes = codes_on(timeline, reference)
         return _Context(view.period.pk, view.start, view.end, reference, timeline, codes, (codes, exempt))
@@ -406,23 +413,23 @@ class _Recompute:
         if not self.rows:
             return
         if self.collect is not None:
-            self.collect.append(_copy_text(self.rows))
+            self.collect.append(copy_text(self.rows))
         elif connection.vendor == "postgresql":
-            _copy_to_temp(_copy_text(self.rows), first=self.written == 0)
+            copy_to_temp(copy_text(self.rows), first=self.written == 0)
         else:
             StatusSnapshot.objects.bulk_create(
-                [StatusSnapshot(as_of=self.today, **_snapshot_fields(row)) for row in self.rows],
+                [StatusSnapshot(as_of=self.today, **snapshot_fields(row)) for row in self.rows],
                 batch_size=1000,
                 update_conflicts=True,
                 unique_fields=["period"],
-                update_fields=[f for f in SNAPSHOT_FIELDS if f != "professional"],
+                update_fields=[f for f in FIELDS if f != "professional"],
             )
         self.written += len(self.rows)
         self.rows = []
 
     def finish(self) -> None:
         if connection.vendor == "postgresql" and self.written:
-            _upsert_from_temp(self.today)
+            upsert_from_temp(self.today)
 
     def reference_path(self) -> int:
         """Exercises whose action dates matter go through the reference path, unchanged."""
@@ -476,96 +483,6 @@ class _PeriodRow(NamedTuple):
     scheduled_end: date
     kind: str
     state: str
-
-
-def _day(value: Any) -> Any:
-    # Raw cursors on SQLite give aggregated dates back as text.
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _snapshot_fields(row: tuple[Any, ...]) -> dict[str, Any]:
-    period_id, professional_id, *values = row
-    names = [f for f in _FIELDS if f not in ("professional_id", "as_of")]
-    return {
-        "period_id": period_id,
-        "professional_id": professional_id,
-        **dict(zip(names, values, strict=True)),
-    }
-
-
-def _json_text(value: Any) -> Any:
-    # Hashable form of a JSON list column (a list on PostgreSQL, text on SQLite).
-    return tuple(value) if isinstance(value, list) else value
-
-
-def _json_list(value: Any) -> list[str]:
-    # A JSONField read with a raw cursor: decoded on PostgreSQL (jsonb), text on SQLite.
-    if isinstance(value, str):
-        import json
-
-        return list(json.loads(value))
-    return list(value or [])
-
-
-def _stream(sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
-    """Rows of a query through a server-side cursor (a plain cursor where there is none)."""
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(FETCH):
-            yield from rows
-
-
-class _Keyed:
-    """A stream sorted by professional id, taken professional by professional (a merge join)."""
-
-    def __init__(self, sql: str, params: Sequence[Any] = (), *, skip: bool = False) -> None:
-        self.rows = _stream(sql, params) if not skip else iter(())
-        self.head: tuple[Any, ...] | None = next(self.rows, None)
-
-    def take(self, professional_id: int) -> list[tuple[Any, ...]]:
-        taken = []
-        while self.head is not None and self.head[0] <= professional_id:
-            if self.head[0] == professional_id:
-                taken.append(self.head)
-            self.head = next(self.rows, None)
-        return taken
-
-
-_TEMP = "bulk_snapshot"
-_COLUMNS = ["period_id", *(f for f in _FIELDS if f != "as_of")]
-_TYPES = {"period_id": "bigint", "professional_id": "bigint", "progress": "float8", "exempt_axes": "smallint"}
-_TEMP_COLUMNS = ", ".join(f"{c} {_TYPES.get(c, 'smallint' if c[-1].isdigit() else 'text')}" for c in _COLUMNS)
-
-
-def _copy_text(rows: list[tuple[Any, ...]]) -> str:
-    # Numbers and codes only (référentiel codes have no tab or newline): no escaping needed.
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join(map(str, row)))
-        buffer.write("\n")
-    return buffer.getvalue()
-
-
-def _copy_to_temp(text: str, *, first: bool) -> None:
-    with connection.cursor() as cursor:
-        if first:
-            cursor.execute(f"CREATE TEMP TABLE {_TEMP} ({_TEMP_COLUMNS}) ON COMMIT DROP")
-        with cursor.cursor.copy(f"COPY {_TEMP} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-            copy.write(text)
-
-
-def _upsert_from_temp(today: date) -> None:
-    table = StatusSnapshot._meta.db_table
-    columns = ", ".join(_COLUMNS)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS if c not in ("period_id", "professional_id"))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}, as_of, updated_at) "
-            f"SELECT {columns}, %s, now() FROM {_TEMP} "
-            f"ON CONFLICT (period_id) DO UPDATE SET {updates}, as_of = EXCLUDED.as_of, updated_at = now()",
-            [today],
-        )
-        cursor.execute(f"DROP TABLE {_TEMP}")
 
 
 __all__ = ["recompute_all", "snapshot_of"]
