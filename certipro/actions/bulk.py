@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,6 +30,7 @@ from certipro.actions.models import Action, ActionState, ActionTransition, Chann
 from certipro.actions.services import Outcome, record_action
 from certipro.certification.catalogue import Catalogue
 from certipro.directory.models import Professional
+from certipro.web.iterables import chunks
 
 BATCH = 20_000
 
@@ -89,20 +90,9 @@ def record_actions_bulk(
 ) -> BulkReport:
     """Records every claim that passes `record_action`'s checks; each batch is one transaction."""
     report = BulkReport()
-    for batch in _chunks(items, batch_size):
+    for batch in chunks(items, batch_size):
         report.results.extend(_Batch(batch, actor, today, source, channel, catalogue).run())
     return report
-
-
-def _chunks(items: Iterable[Claim], size: int) -> Iterator[list[Claim]]:
-    batch: list[Claim] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 class _Accepted(NamedTuple):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -10,6 +10,7 @@ from certipro.certification.catalogue import Catalogue, load_catalogue
 from certipro.certification.evaluation import ExerciseStatus, evaluate_exercises
 from certipro.certification.models import StatusSnapshot
 from certipro.directory.models import Exercise
+from certipro.web.iterables import chunks
 
 SNAPSHOT_FIELDS = [
     "professional",
@@ -101,17 +102,6 @@ def recompute(
     """Recomputes every given exercise, in batches (a publication, a nightly refresh, the benchmark)."""
     catalogue = catalogue or load_catalogue()
     done = 0
-    for batch in _batches(exercises, batch_size):
+    for batch in chunks(exercises, batch_size):
         done += write_snapshots(evaluate_exercises(batch, as_of=today, catalogue=catalogue), today)
     return done
-
-
-def _batches(items: Iterable[Exercise], size: int) -> Iterator[list[Exercise]]:
-    batch: list[Exercise] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -7,7 +7,6 @@ it is all written, or (with --strict and a bad row, or on a crash) nothing is.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import BinaryIO
@@ -29,6 +28,7 @@ from certipro.directory.models import (
 )
 from certipro.directory.parsing import DirectoryRecord, Known, RowProblem, SeenKeys, open_directory
 from certipro.directory.services import change_holding, end_exercise_for_profession_change
+from certipro.web.iterables import chunks
 
 BATCH = 1000
 
@@ -83,24 +83,13 @@ def import_directory(
     report = ImportReport(format=reader.format)
     run = _Run(report=report, today=today, effective=effective_date or today, actor=actor)
     with transaction.atomic():
-        for batch in _batches(reader):
+        for batch in chunks(reader, BATCH):
             run.batch(batch)
         run.finish()
         report.skipped = reader.skipped
         if strict and report.problems:
             raise StrictImportFailed(report)
     return report
-
-
-def _batches(reader: object) -> Iterator[list[DirectoryRecord | RowProblem]]:
-    batch: list[DirectoryRecord | RowProblem] = []
-    for item in reader:  # type: ignore[attr-defined]
-        batch.append(item)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 @dataclass
