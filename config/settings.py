@@ -233,3 +233,13 @@ CERTIPRO_PSC_ACCEPTED_ACR = env_list("CERTIPRO_PSC_ACCEPTED_ACR", ["eidas1", "ei
 SOCIALACCOUNT_PROVIDERS = psc_provider_settings(
     metadata=CERTIPRO_PSC_METADATA_URL, client_id=CERTIPRO_PSC_CLIENT_ID, secret=CERTIPRO_PSC_CLIENT_SECRET
 )
+
+# --- Evidence (justificatifs, D-35) uploaded in the professional's space: stored under MEDIA_ROOT. ---
+# A scanned attestation is well under 10 MB; the web server's own body limit should sit just above.
+CERTIPRO_EVIDENCE_MAX_BYTES = env_int("CERTIPRO_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+
+# The professional's documents (certipro/space/requests.py): the supporting document of a request
+# to change the dates of a period (D-16), a PDF, JPEG or PNG checked by content, at most this size.
+CERTIPRO_DATE_REQUEST_DOCUMENT_MAX_BYTES = env_int(
+    "CERTIPRO_DATE_REQUEST_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
+)

@@ -15,3 +15,6 @@ class ExerciseReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[ExerciseReport]):
 @admin.register(Activation)
 class ActivationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Activation]):
     list_display = ["professional", "activated_at", "reported_error"]
+
+
+from certipro.space import admin_documents  # noqa: E402, F401  (synthèse, date-change requests)

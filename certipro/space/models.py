@@ -48,3 +48,7 @@ class ExerciseReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.professional_id} / {self.profession_id} ({self.get_state_display()})"
+
+
+from certipro.space.models_actions import ActionNote, Evidence  # noqa: E402, F401  (evidence, notes)
+from certipro.space.models_documents import DateChangeRequest, DateChangeTransition, Synthese  # noqa: E402, F401

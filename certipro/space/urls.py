@@ -1,6 +1,6 @@
 from django.urls import path
 
-from certipro.space import views
+from certipro.space import views, views_actions, views_documents
 
 app_name = "space"
 
@@ -9,4 +9,20 @@ urlpatterns = [
     path("connexion/", views.sign_in, name="sign_in"),
     path("activation/", views.activation, name="activation"),
     path("professionnels/<str:rpps>/", views.account, name="account"),
+    # Documents and requests of the professional (views_documents.py): synthèse, référentiel, dates.
+    path("synthese/<str:profession>/", views_documents.synthese, name="synthese"),
+    path("referentiel/<str:profession>/", views_documents.referentiel, name="referentiel"),
+    path("dates/<str:profession>/", views_documents.dates, name="dates"),
+    path("dates/<str:profession>/<int:pk>/retrait/", views_documents.withdraw_dates, name="withdraw_dates"),
+    # Mes actions (declare, contest, rate), who viewed my account, my data (views_actions.py).
+    path("actions/", views_actions.action_list, name="action_list"),
+    path("actions/declarer/", views_actions.action_declare, name="action_declare"),
+    path("actions/<int:pk>/", views_actions.action_detail, name="action_detail"),
+    path("actions/<int:pk>/contester/", views_actions.action_contest, name="action_contest"),
+    path("actions/<int:pk>/avis/", views_actions.action_note, name="action_note"),
+    path("justificatifs/<int:pk>/", views_actions.evidence_download, name="evidence_download"),
+    path("consultations/", views_actions.viewers, name="viewers"),
+    path("mes-donnees/", views_actions.export, name="export"),
+    path("mes-donnees/certipro.json", views_actions.export_json, name="export_json"),
+    path("mes-donnees/certipro-csv.zip", views_actions.export_csv, name="export_csv"),
 ]
