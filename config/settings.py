@@ -243,3 +243,7 @@ CERTIPRO_EVIDENCE_MAX_BYTES = env_int("CERTIPRO_EVIDENCE_MAX_BYTES", 10 * 1024 *
 CERTIPRO_DATE_REQUEST_DOCUMENT_MAX_BYTES = env_int(
     "CERTIPRO_DATE_REQUEST_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
 )
+
+# Support of a CNP (R38, certipro/accounts/grants.py): the longest a professional may open their
+# account to their CNP in one grant, in days; they may revoke it at any moment.
+CERTIPRO_SUPPORT_GRANT_MAX_DAYS = env_int("CERTIPRO_SUPPORT_GRANT_MAX_DAYS", 90, minimum=1)

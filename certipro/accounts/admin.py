@@ -33,3 +33,6 @@ class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+import certipro.accounts.admin_grants  # noqa: E402, F401

@@ -67,3 +67,6 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("the audit journal is append-only")
+
+
+from certipro.accounts.models_grants import Cnp, CnpMembership, SupportGrant  # noqa: E402, F401

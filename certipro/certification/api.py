@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import Router
 
 from certipro.accounts.audit import Actor, record
-from certipro.accounts.permissions import can_view_account, is_owner
+from certipro.accounts.permissions import account_scope, can_view_account, is_owner, viewer_role
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import evaluate_exercises
 from certipro.certification.schemas import CertificationStatus
@@ -39,7 +39,7 @@ def certification(request: HttpRequest, rpps: str, profession: str | None = None
     if not is_owner(request.user, professional):
         # D-41: every read of an account by anyone but its owner is journaled.
         record(
-            actor=Actor.for_user(request.user, role="staff"),  # type: ignore[arg-type]
+            actor=Actor.for_user(request.user, role=viewer_role(account_scope(request.user, professional))),  # type: ignore[arg-type]
             verb="account.viewed",
             professional_id=professional.pk,
             data={"via": "api", "what": "certification"},

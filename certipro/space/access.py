@@ -10,7 +10,7 @@ from django.http import Http404
 
 from certipro.accounts.audit import Actor, record
 from certipro.accounts.models import User
-from certipro.accounts.permissions import can_view_account, is_owner
+from certipro.accounts.permissions import OWNER, STAFF, account_scope, is_owner
 from certipro.directory.models import Professional
 
 
@@ -24,7 +24,8 @@ def own_professional(user: User | AnonymousUser) -> Professional:
 def viewed_professional(user: User | AnonymousUser, rpps: str) -> Professional:
     """The account `rpps` if this user may see it; a read by anyone but its owner is journaled (D-41)."""
     professional = Professional.objects.filter(rpps=rpps).first()
-    if professional is None or not can_view_account(user, professional):
+    # A CNP member reads only through views_grants.py, limited to the grant's scope (R38).
+    if professional is None or account_scope(user, professional) not in (OWNER, STAFF):
         raise Http404
     if not is_owner(user, professional):
         assert isinstance(user, User)  # can_view_account refuses anonymous users

@@ -52,3 +52,4 @@ class ExerciseReport(models.Model):
 
 from certipro.space.models_actions import ActionNote, Evidence  # noqa: E402, F401  (evidence, notes)
 from certipro.space.models_documents import DateChangeRequest, DateChangeTransition, Synthese  # noqa: E402, F401
+from certipro.space.models_plan import Plan, PlannedAction  # noqa: E402, F401  (the personal plan)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from certipro.space import views, views_actions, views_documents
+from certipro.space import views, views_actions, views_documents, views_grants, views_plan
 
 app_name = "space"
 
@@ -25,4 +25,14 @@ urlpatterns = [
     path("mes-donnees/", views_actions.export, name="export"),
     path("mes-donnees/certipro.json", views_actions.export_json, name="export_json"),
     path("mes-donnees/certipro-csv.zip", views_actions.export_csv, name="export_csv"),
+    # Support of a CNP (R38, views_grants.py): the owner's grants; a CNP member's accounts under a grant.
+    path("soutien-cnp/", views_grants.grants, name="grants"),
+    path("soutien-cnp/<int:pk>/retrait/", views_grants.grant_revoke, name="grant_revoke"),
+    path("cnp/", views_grants.cnp_accounts, name="cnp_accounts"),
+    path("cnp/<str:rpps>/", views_grants.cnp_account, name="cnp_account"),
+    # Mon plan (views_plan.py): actions intended per axis, with target dates; the owner's only.
+    path("plan/<str:profession>/", views_plan.plan, name="plan"),
+    path("plan/<str:profession>/ajouter/", views_plan.plan_add, name="plan_add"),
+    path("plan/<str:profession>/<int:pk>/retrait/", views_plan.plan_remove, name="plan_remove"),
+    path("plan/<str:profession>/partage/", views_plan.plan_share, name="plan_share"),
 ]

@@ -1,0 +1,160 @@
+"""Pages of "Mon plan": the plan of one exercise, add and remove an item, share it. Owner only (404)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from dsfr.forms import DsfrBaseForm
+
+from certipro.accounts.models import User
+from certipro.directory.models import Exercise, Professional
+from certipro.space.dashboard import AXIS_LABELS
+from certipro.space.forms_actions import DateInput
+from certipro.space.models_plan import PlannedAction
+from certipro.space.plan import (
+    EMPLOYED_MODES,
+    PlanPage,
+    PlanRefused,
+    TypeOption,
+    add_planned_action,
+    build_plan,
+    remove_planned_action,
+    share_plan,
+    target_error,
+)
+from certipro.space.views_actions import owner_page
+
+
+class PlannedActionForm(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr is untyped
+    type = forms.ChoiceField(
+        label="Action prévue",
+        help_text="Les actions de votre référentiel, par axe. Une action possible dans plusieurs axes "
+        "apparaît dans chacun : choisissez l'axe pour lequel vous la prévoyez.",
+    )
+    target_date = forms.DateField(label="Date prévue", widget=DateInput())
+    note = forms.CharField(
+        label="Note (facultatif)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Par exemple : l'organisme ou la session envisagés. Visible de vous seul.",
+    )
+
+    def __init__(self, *args: Any, types: list[TypeOption], today: date, end: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.options = {t.value: t for t in types}
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for t in types:
+            groups.setdefault(f"Axe {t.axis} — {AXIS_LABELS[t.axis]}", []).append((t.value, t.title))
+        self.fields["type"].choices = [("", "Choisir une action"), *groups.items()]
+        target = self.fields["target_date"]
+        target.help_text = f"Entre aujourd'hui et le {end:%d/%m/%Y}, dernier jour de votre période."
+        target.widget.attrs.update({"min": today.isoformat(), "max": end.isoformat()})
+        self.today, self.end = today, end
+
+    def clean_target_date(self) -> date:
+        target: date = self.cleaned_data["target_date"]
+        error = target_error(target, today=self.today, end=self.end)
+        if error:
+            raise forms.ValidationError(error)
+        return target
+
+    @property
+    def option(self) -> TypeOption:
+        return self.options[self.cleaned_data["type"]]
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # owner_page let only a professional's user through
+    return request.user
+
+
+def _exercise(professional: Professional, profession: str) -> Exercise:
+    exercise = (
+        Exercise.objects.select_related("profession", "professional")
+        .filter(professional=professional, profession_id=profession, is_active=True)
+        .first()
+    )
+    if exercise is None:
+        raise Http404
+    return exercise
+
+
+def _page(exercise: Exercise, today: date) -> PlanPage:
+    page = build_plan(exercise, today=today)
+    if page is None:  # no period open today: nothing to plan for
+        raise Http404
+    return page
+
+
+@require_GET
+@owner_page
+def plan(request: HttpRequest, professional: Professional, profession: str) -> HttpResponse:
+    page = _page(_exercise(professional, profession), timezone.localdate())
+    return render(request, "space/plan.html", {"professional": professional, "page": page})
+
+
+@require_http_methods(["GET", "POST"])
+@owner_page
+def plan_add(request: HttpRequest, professional: Professional, profession: str) -> HttpResponse:
+    today = timezone.localdate()
+    exercise = _exercise(professional, profession)
+    page = _page(exercise, today)
+    form = PlannedActionForm(request.POST or None, types=page.types, today=today, end=page.end)
+    if request.method == "POST" and form.is_valid():
+        try:
+            add_planned_action(
+                professional=professional,
+                user=_user(request),
+                exercise=exercise,
+                option=form.option,
+                target_date=form.cleaned_data["target_date"],
+                note=form.cleaned_data["note"],
+                period_end=page.end,
+                today=today,
+            )
+        except PlanRefused as refused:
+            form.add_error(refused.field, refused.message)
+        else:
+            messages.success(request, "L'action est ajoutée à votre plan.")
+            return redirect("space:plan", profession=profession)
+    return render(
+        request,
+        "space/plan_add.html",
+        {"professional": professional, "page": page, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@owner_page
+def plan_remove(request: HttpRequest, professional: Professional, profession: str, pk: int) -> HttpResponse:
+    exercise = _exercise(professional, profession)
+    item = get_object_or_404(PlannedAction, pk=pk, professional=professional, exercise=exercise)
+    remove_planned_action(item=item, user=_user(request))
+    messages.success(request, "L'action est retirée de votre plan.")
+    return redirect("space:plan", profession=profession)
+
+
+@require_POST
+@owner_page
+def plan_share(request: HttpRequest, professional: Professional, profession: str) -> HttpResponse:
+    exercise = _exercise(professional, profession)
+    if exercise.practice_mode_id not in EMPLOYED_MODES:
+        raise Http404
+    shared = request.POST.get("shared") == "1"
+    share_plan(professional=professional, user=_user(request), exercise=exercise, shared=shared)
+    messages.success(
+        request,
+        "Votre choix de partager votre plan est enregistré."
+        if shared
+        else "Votre plan n'est plus marqué comme partagé avec votre employeur.",
+    )
+    return redirect("space:plan", profession=profession)

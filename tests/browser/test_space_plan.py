@@ -1,0 +1,73 @@
+"""Mon plan in a real browser: from the dashboard to the plan, a refused date, an item added with
+the keyboard; axe-core on every page (serious or critical violations fail)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from certipro.directory.models import Professional
+from certipro.space.models_plan import PlannedAction
+from tests.browser.space_fixtures import (  # noqa: F401  (fixtures, by their names)
+    space_axe_fixture,
+    space_browser_fixture,
+    space_page_fixture,
+    space_screenshot_fixture,
+)
+from tests.space.psc_live import psc_live_fixture  # noqa: F401  (the psc_live fixture)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def demo_site(psc_live: str, settings: Any, tmp_path: Path) -> str:
+    from certipro.web.demo import load_demo
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    load_demo(today=timezone.localdate())
+    return psc_live
+
+
+def test_plan_an_action_with_the_keyboard(
+    space_page: Any, space_axe: Any, space_screenshot: Any, demo_site: str
+) -> None:
+    page = space_page
+    first = Professional.objects.order_by("pk").first()
+    assert first is not None
+    page.goto(f"{demo_site}/mon-espace/connexion/")
+    page.get_by_role("button", name="Se connecter avec Pro Santé Connect").click()
+    page.get_by_role("button", name=f"{first.first_name} {first.last_name}").click()
+    page.get_by_role("button", name="Je confirme et j'active mon compte").click()
+    page.get_by_role("heading", name="Ma certification périodique", level=1).wait_for()
+
+    page.get_by_role("link", name="Mon plan d'actions").first.click()
+    page.get_by_role("heading", name="Mon plan d'actions", level=1).wait_for()
+    space_axe("the plan")
+    page.get_by_role("link", name="Ajouter une action à mon plan").click()
+    page.get_by_role("heading", name="Ajouter une action à mon plan", level=1).wait_for()
+    space_axe("the plan's form")
+
+    select = page.get_by_label("Action prévue")
+    value = select.locator("option[value*='|']").first.get_attribute("value")
+    select.select_option(value)
+    page.get_by_label("Date prévue").fill("2099-01-01")
+    page.get_by_role("button", name="Ajouter à mon plan").click()
+    page.get_by_role("heading", name="Le formulaire contient des erreurs").wait_for()
+    assert page.get_by_label("Date prévue").get_attribute("aria-invalid") == "true"
+    space_axe("the plan's form with errors")
+
+    target = timezone.localdate().replace(day=1).replace(year=timezone.localdate().year + 1)
+    page.get_by_label("Date prévue").fill(target.isoformat())
+    page.get_by_role("button", name="Ajouter à mon plan").focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("L'action est ajoutée à votre plan.").wait_for()
+    assert PlannedAction.objects.filter(professional=first, target_date=target).count() == 1
+    space_axe("the plan with an item")
+    space_screenshot("plan")
+    page.get_by_role("button", name="Retirer").first.focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("L'action est retirée de votre plan.").wait_for()
+    assert not PlannedAction.objects.filter(professional=first).exists()
