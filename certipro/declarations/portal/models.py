@@ -85,7 +85,11 @@ class UploadLine(models.Model):
 
     class Meta:
         ordering = ["upload", "line"]
-        indexes = [models.Index(fields=["upload", "status", "line"], name="uploadline_upload_status")]
+        indexes = [
+            models.Index(fields=["upload", "status", "line"], name="uploadline_upload_status"),
+            # Duplicates across chunks are found by external_id within the upload.
+            models.Index(fields=["upload", "external_id"], name="uploadline_upload_external"),
+        ]
 
     def __str__(self) -> str:
         return f"ligne {self.line} : {self.get_status_display()}"

@@ -98,13 +98,11 @@ def process_upload(*, upload_id: int, today: date) -> None:
         return  # already finished, or gone
     upload = FileUpload.objects.select_related("declarant", "uploaded_by").get(pk=upload_id)
     sender = _sender(upload)
-    # An external_id seen in an earlier chunk is a duplicate in the file, as within one API request.
-    seen = set(upload.lines.exclude(external_id="").values_list("external_id", flat=True))
     try:
         with upload.file.open("rb") as stream:
             remaining = islice(records(stream), upload.processed_lines, None)
             while chunk := list(islice(remaining, CHUNK)):
-                _process_chunk(upload, sender, chunk, seen, today)
+                _process_chunk(upload, sender, chunk, today)
     except Exception as exc:
         logger.exception("upload %s failed", upload_id)
         message = exc.message if isinstance(exc, CsvProblem) else "erreur interne"
@@ -118,9 +116,12 @@ def process_upload(*, upload_id: int, today: date) -> None:
     FileUpload.objects.filter(pk=upload_id).update(status=UploadStatus.DONE, finished_at=timezone.now())
 
 
-def _process_chunk(
-    upload: FileUpload, sender: Actor, chunk: list[Record], seen: set[str], today: date
-) -> None:
+def _process_chunk(upload: FileUpload, sender: Actor, chunk: list[Record], today: date) -> None:
+    # An external_id of an earlier chunk is a duplicate in the file, as within one API request.
+    # Asked of the database chunk by chunk (indexed), not kept in memory: memory stays flat
+    # whatever the length of the file.
+    ids = {i for rec in chunk if isinstance(i := rec.item.get("external_id"), str)}
+    seen = set(upload.lines.filter(external_id__in=ids).values_list("external_id", flat=True))
     results: list[dict[str, Any] | None] = []
     to_judge: list[int] = []
     for index, rec in enumerate(chunk):
@@ -153,7 +154,6 @@ def _process_chunk(
             processed_lines=F("processed_lines") + len(chunk),
             **{field: F(field) + n for field, n in counts.items() if n},
         )
-    seen.update(line.external_id for line in lines if line.external_id)
 
 
 def _sender(upload: FileUpload) -> Actor:
