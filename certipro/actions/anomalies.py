@@ -50,32 +50,42 @@ def flag_claims(actions: Sequence[Action], *, declarant_id: int | None, actor: A
     return created
 
 
-def _days(action: Action) -> list[date]:
-    start = action.start_date or action.end_date
-    span = min((action.end_date - start).days + 1, MAX_SPREAD_DAYS)
-    return [start + timedelta(days=n) for n in range(max(span, 1))]
+def _days(start: date | None, end: date) -> list[date]:
+    first = start or end
+    span = min((end - first).days + 1, MAX_SPREAD_DAYS)
+    return [first + timedelta(days=n) for n in range(max(span, 1))]
 
 
 def _impossible_hours(actions: Sequence[Action]) -> list[ClaimFlag]:
     with_hours = [a for a in actions if a.hours is not None]
     if not with_hours:
         return []
+    # Only the days the new actions cover matter: the load of the professional's other actions is
+    # added on those days alone, read as plain tuples (a batch names a thousand people with years
+    # of history each).
+    watched = {(a.professional_id, d) for a in with_hours for d in _days(a.start_date, a.end_date)}
     earliest = min(a.start_date or a.end_date for a in with_hours)
     latest = max(a.end_date for a in with_hours)
-    others = Action.objects.filter(
-        professional_id__in={a.professional_id for a in with_hours},
-        state__in=COUNTING_STATES,
-        hours__isnull=False,
-        end_date__gte=earliest,
-    ).filter(Q(start_date__lte=latest) | Q(start_date__isnull=True, end_date__lte=latest))
+    others = (
+        Action.objects.filter(
+            professional_id__in={a.professional_id for a in with_hours},
+            state__in=COUNTING_STATES,
+            hours__isnull=False,
+            end_date__gte=earliest,
+        )
+        .filter(Q(start_date__lte=latest) | Q(start_date__isnull=True, end_date__lte=latest))
+        .values_list("professional_id", "start_date", "end_date", "hours")
+    )
     load: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
-    for other in others.only("id", "professional_id", "start_date", "end_date", "hours"):
-        days = _days(other)
+    for professional_id, start, end, hours in others:
+        days = _days(start, end)
+        share = Decimal(hours or 0) / len(days)
         for day in days:
-            load[(other.professional_id, day)] += Decimal(other.hours or 0) / len(days)
+            if (professional_id, day) in watched:
+                load[(professional_id, day)] += share
     flags = []
     for action in with_hours:
-        worst = max((load[(action.professional_id, d)], d) for d in _days(action))
+        worst = max((load[(action.professional_id, d)], d) for d in _days(action.start_date, action.end_date))
         if worst[0] > HOURS_A_DAY:
             flags.append(
                 ClaimFlag(

@@ -163,27 +163,31 @@ class _Run:
 
     def _self_declared(
         self, professional_ids: set[int], types: set[str]
-    ) -> dict[tuple[int, str], list[Action]]:
-        """Self-declared actions a declaration may attest (D-33), loaded once for the batch."""
-        found: dict[tuple[int, str], list[Action]] = defaultdict(list)
-        for action in Action.objects.filter(
+    ) -> dict[tuple[int, str], list[tuple[date, date]]]:
+        """The dates of the self-declared actions a declaration may attest (D-33), loaded once for
+        the batch as plain tuples: `record_action` makes the merge itself."""
+        found: dict[tuple[int, str], list[tuple[date, date]]] = defaultdict(list)
+        rows = Action.objects.filter(
             professional_id__in=professional_ids,
             type_code__in=types,
             source=Source.PROFESSIONAL,
             state=ActionState.DECLARED,
             declarant__isnull=True,
-        ).only("id", "professional_id", "type_code", "start_date", "end_date"):
-            found[(action.professional_id, action.type_code)].append(action)
+        ).values_list("professional_id", "type_code", "start_date", "end_date")
+        for professional_id, type_code, start, end in rows:
+            found[(professional_id, type_code)].append((start or end, end))
         return found
 
     @staticmethod
     def _merges(
-        declaration: DeclarationIn, professional: Professional, mergeable: dict[tuple[int, str], list[Action]]
+        declaration: DeclarationIn,
+        professional: Professional,
+        mergeable: dict[tuple[int, str], list[tuple[date, date]]],
     ) -> bool:
         start = declaration.start_date or declaration.end_date
         return any(
-            (own.start_date or own.end_date) <= declaration.end_date and start <= own.end_date
-            for own in mergeable.get((professional.pk, declaration.action_type), [])
+            own_start <= declaration.end_date and start <= own_end
+            for own_start, own_end in mergeable.get((professional.pk, declaration.action_type), [])
         )
 
     def _through_entry_point(self, declaration: DeclarationIn, professional: Professional) -> dict[str, Any]:
