@@ -24,6 +24,7 @@ from django.db import transaction
 from certipro.accounts.audit import Actor, record
 from certipro.certification.models import Period
 from certipro.directory.models import Exercise, Professional
+from certipro.space.evidence import EXTENSIONS, sniff
 from certipro.space.models_documents import DateChangeRequest, DateChangeTransition, DateRequestState
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -34,12 +35,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     DateRequestState.REFUSED: frozenset(),
     DateRequestState.WITHDRAWN: frozenset(),
 }
-# Supporting documents are recognised by their first bytes, never by their name (D-35).
-SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-)
 
 
 class RequestError(Exception):
@@ -62,10 +57,12 @@ def check_document(upload: UploadedFile[bytes]) -> CheckedDocument:
     content = upload.read(limit + 1)
     if len(content) > limit:
         raise RequestError(f"Le justificatif dépasse la taille autorisée ({limit // (1024 * 1024)} Mo).")
-    for signature, content_type, extension in SIGNATURES:
-        if content.startswith(signature):
-            return CheckedDocument(content, content_type, extension, (upload.name or "")[:200])
-    raise RequestError("Le justificatif doit être un fichier PDF, JPEG ou PNG.")
+    # Recognised by its first bytes, never by its name (D-35), as evidence files are.
+    content_type = sniff(content[:8])
+    if content_type is None:
+        raise RequestError("Le justificatif doit être un fichier PDF, JPEG ou PNG.")
+    extension = EXTENSIONS[content_type].lstrip(".")
+    return CheckedDocument(content, content_type, extension, (upload.name or "")[:200])
 
 
 def current_period(exercise: Exercise, today: date) -> Period | None:
