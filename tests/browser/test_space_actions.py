@@ -15,12 +15,6 @@ from certipro.actions.models import Action, ActionState, Source
 from certipro.directory.models import Professional
 from certipro.space.forms_actions import declarable_types
 from certipro.space.models_actions import Evidence
-from tests.browser.space_fixtures import (  # noqa: F401  (fixtures, by their names)
-    space_axe_fixture,
-    space_browser_fixture,
-    space_page_fixture,
-    space_screenshot_fixture,
-)
 from tests.browser.test_space_journey import expected_status
 from tests.space.psc_live import psc_live_fixture  # noqa: F401  (the psc_live fixture)
 
@@ -43,9 +37,8 @@ def axis_counts(page: Any) -> list[str]:
 
 
 def test_declare_with_evidence_then_contest_a_claim(
-    space_page: Any, space_axe: Any, space_screenshot: Any, demo_site: str
+    page: Any, check_accessibility: Any, screenshot: Any, demo_site: str
 ) -> None:
-    page = space_page
     first = Professional.objects.order_by("pk").first()
     assert first is not None
     claim = (
@@ -69,12 +62,12 @@ def test_declare_with_evidence_then_contest_a_claim(
 
     page.get_by_role("link", name="Déclarer une action").first.click()
     page.get_by_role("heading", name="Déclarer une action", level=1).wait_for()
-    space_axe("the declaration form")
+    check_accessibility("the declaration form")
     # An empty form: the errors are listed, linked to their fields, and accessible.
     page.get_by_role("button", name="Enregistrer l'action").click()
     page.get_by_role("heading", name="Le formulaire contient des erreurs").wait_for()
     assert page.get_by_label("Intitulé").get_attribute("aria-invalid") == "true"
-    space_axe("the declaration form with errors")
+    check_accessibility("the declaration form with errors")
 
     page.get_by_label("Type d'action").select_option(choice.value)
     page.get_by_label("Intitulé").fill("Formation au navigateur")
@@ -87,8 +80,8 @@ def test_declare_with_evidence_then_contest_a_claim(
     page.get_by_role("heading", name="Formation au navigateur", level=1).wait_for()
     assert page.get_by_role("link", name=re.compile("attestation.pdf")).count() == 1
     assert Evidence.objects.get(action__professional=first).content_type == "application/pdf"
-    space_axe("an action's page")
-    space_screenshot("action")
+    check_accessibility("an action's page")
+    screenshot("space-action")
 
     page.get_by_role("link", name="Ma certification").click()
     page.get_by_role("heading", name="Ma certification périodique", level=1).wait_for()
@@ -99,19 +92,19 @@ def test_declare_with_evidence_then_contest_a_claim(
 
     page.get_by_role("link", name="Toutes mes actions et déclarations reçues").first.click()
     page.get_by_role("heading", name="Déclarations reçues").wait_for()
-    space_axe("the actions list")
-    space_screenshot("actions")
+    check_accessibility("the actions list")
+    screenshot("space-actions")
     page.locator(f"a[href='/mon-espace/actions/{claim.pk}/#contester']").click()
     page.get_by_label("Motif de la contestation").fill("Je n'ai jamais suivi cette formation.")
     page.get_by_role("button", name="Contester", exact=True).click()
     page.get_by_text("Votre contestation est enregistrée").wait_for()
     claim.refresh_from_db()
     assert claim.state == ActionState.CONTESTED
-    space_axe("a contested action's page")
+    check_accessibility("a contested action's page")
 
     page.get_by_role("link", name="Qui a consulté mon compte").first.click()
     page.get_by_role("heading", name="Qui a consulté mon compte", level=1).wait_for()
-    space_axe("who viewed my account")
+    check_accessibility("who viewed my account")
     page.get_by_role("link", name="Mes données").first.click()
     page.get_by_role("heading", name="Mes données", level=1).wait_for()
-    space_axe("my data")
+    check_accessibility("my data")

@@ -15,12 +15,6 @@ from pypdf import PdfReader
 from certipro.directory.models import Professional
 from certipro.space.dashboard import AXIS_LABELS
 from certipro.space.models_documents import DateChangeRequest
-from tests.browser.space_fixtures import (  # noqa: F401  (fixtures, by their names)
-    space_axe_fixture,
-    space_browser_fixture,
-    space_page_fixture,
-    space_screenshot_fixture,
-)
 from tests.space.psc_live import psc_live_fixture  # noqa: F401  (the psc_live fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,13 +39,12 @@ def sign_in(page: Any, site: str, professional: Professional) -> None:
 
 
 def test_synthese_referentiel_and_dates_in_the_browser(
-    space_page: Any, space_axe: Any, space_screenshot: Any, demo_site: str
+    page: Any, check_accessibility: Any, screenshot: Any, demo_site: str
 ) -> None:
-    page = space_page
     first = Professional.objects.order_by("pk").first()
     assert first is not None
     sign_in(page, demo_site, first)
-    space_axe("the dashboard with its document buttons")
+    check_accessibility("the dashboard with its document buttons")
 
     # 1. The synthèse: a PDF download whose text holds the identity, the axes and the title.
     with page.expect_download() as info:
@@ -67,8 +60,8 @@ def test_synthese_referentiel_and_dates_in_the_browser(
     # 2. Changer de référentiel, with the keyboard: pick, confirm, see the dashboard follow.
     page.get_by_role("link", name="Changer de référentiel").first.click()
     page.get_by_role("heading", name="Changer de référentiel", level=1).wait_for()
-    space_axe("the référentiel page")
-    space_screenshot("referentiel")
+    check_accessibility("the référentiel page")
+    screenshot("space-referentiel")
     cardio = page.get_by_role("radio", name=re.compile(r"^Cardiologie et médecine cardiovasculaire"))
     cardio.focus()
     page.keyboard.press("Space")
@@ -76,7 +69,7 @@ def test_synthese_referentiel_and_dates_in_the_browser(
     page.get_by_role("button", name="Continuer").focus()
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Confirmer le changement de référentiel").wait_for()
-    space_axe("the référentiel confirmation page")
+    check_accessibility("the référentiel confirmation page")
     page.get_by_role("button", name="Confirmer le changement").focus()
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Ma certification périodique", level=1).wait_for()
@@ -86,7 +79,7 @@ def test_synthese_referentiel_and_dates_in_the_browser(
     # 3. Modifier mes dates de certification: a request with its supporting PDF.
     page.get_by_role("link", name="Modifier mes dates de certification").first.click()
     page.get_by_role("heading", name="Modifier mes dates de certification", level=1).wait_for()
-    space_axe("the date-change request page")
+    check_accessibility("the date-change request page")
     page.get_by_label("Date de fin demandée").fill("2032-06-30")
     page.get_by_label("Motif de la demande").fill("Interruption d'exercice de six mois en 2024 (congé).")
     page.get_by_label("Justificatif").set_input_files(
@@ -96,7 +89,7 @@ def test_synthese_referentiel_and_dates_in_the_browser(
     page.keyboard.press("Enter")
     page.get_by_text("Votre demande a été transmise à votre ordre").wait_for()
     assert page.get_by_text("Transmise à l'ordre").count() >= 1
-    space_axe("the date-change request page with a pending request")
-    space_screenshot("dates")
+    check_accessibility("the date-change request page with a pending request")
+    screenshot("space-dates")
     request = DateChangeRequest.objects.get(professional=first)
     assert request.state == "submitted" and str(request.requested_end) == "2032-06-30"

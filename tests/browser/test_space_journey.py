@@ -15,12 +15,6 @@ from certipro.certification.status import status_object
 from certipro.devidp.identities import UNKNOWN_ID_NAT
 from certipro.directory.models import Professional
 from certipro.space.dashboard import AXIS_LABELS, AXIS_STATUS
-from tests.browser.space_fixtures import (  # noqa: F401  (fixtures, by their names)
-    space_axe_fixture,
-    space_browser_fixture,
-    space_page_fixture,
-    space_screenshot_fixture,
-)
 from tests.space.psc_live import psc_live_fixture  # noqa: F401  (the psc_live fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,26 +36,25 @@ def expected_status(professional: Professional) -> dict[str, Any]:
 
 
 def test_first_sign_in_activation_and_dashboard(
-    space_page: Any,
-    space_axe: Any,
-    space_screenshot: Any,
+    page: Any,
+    check_accessibility: Any,
+    screenshot: Any,
     demo_site: str,
 ) -> None:
-    page = space_page
     page.goto(f"{demo_site}/")
     page.get_by_role("link", name="Se connecter", exact=True).click()
-    space_axe("the sign-in page")
+    check_accessibility("the sign-in page")
     page.get_by_role("button", name="Se connecter avec Pro Santé Connect").click()
     assert "/dev-psc/auth?" in page.url
-    space_axe("the built-in provider's page")
+    check_accessibility("the built-in provider's page")
     first = Professional.objects.order_by("pk").first()
     assert first is not None
     page.get_by_role("button", name=f"{first.first_name} {first.last_name}").click()
 
     page.get_by_role("heading", name="Activer mon compte").wait_for()
     assert page.url.endswith("/mon-espace/activation/")
-    space_axe("the activation page")
-    space_screenshot("activation")
+    check_accessibility("the activation page")
+    screenshot("space-activation")
     # The report form opens with the keyboard, then the professional confirms, with the keyboard too.
     page.get_by_role("button", name=re.compile("le signaler à mon ordre")).focus()
     page.keyboard.press("Enter")
@@ -86,18 +79,17 @@ def test_first_sign_in_activation_and_dashboard(
             counted,
             AXIS_STATUS[axis["status"]][0],
         ]
-    space_axe("the dashboard")
-    space_screenshot("dashboard")
+    check_accessibility("the dashboard")
+    screenshot("space-dashboard")
 
 
 def test_an_unknown_identity_sees_an_accessible_refusal(
-    space_page: Any,
-    space_axe: Any,
+    page: Any,
+    check_accessibility: Any,
     demo_site: str,
 ) -> None:
-    page = space_page
     page.goto(f"{demo_site}/mon-espace/connexion/")
     page.get_by_role("button", name="Se connecter avec Pro Santé Connect").click()
     page.locator(f"button[value='{UNKNOWN_ID_NAT}']").click()
     page.get_by_role("heading", name="Votre identifiant n'est pas connu de l'annuaire").wait_for()
-    space_axe("the refusal page")
+    check_accessibility("the refusal page")

@@ -11,12 +11,6 @@ from django.utils import timezone
 
 from certipro.directory.models import Professional
 from certipro.space.models_plan import PlannedAction
-from tests.browser.space_fixtures import (  # noqa: F401  (fixtures, by their names)
-    space_axe_fixture,
-    space_browser_fixture,
-    space_page_fixture,
-    space_screenshot_fixture,
-)
 from tests.space.psc_live import psc_live_fixture  # noqa: F401  (the psc_live fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,9 +26,8 @@ def demo_site(psc_live: str, settings: Any, tmp_path: Path) -> str:
 
 
 def test_plan_an_action_with_the_keyboard(
-    space_page: Any, space_axe: Any, space_screenshot: Any, demo_site: str
+    page: Any, check_accessibility: Any, screenshot: Any, demo_site: str
 ) -> None:
-    page = space_page
     first = Professional.objects.order_by("pk").first()
     assert first is not None
     page.goto(f"{demo_site}/mon-espace/connexion/")
@@ -45,10 +38,10 @@ def test_plan_an_action_with_the_keyboard(
 
     page.get_by_role("link", name="Mon plan d'actions").first.click()
     page.get_by_role("heading", name="Mon plan d'actions", level=1).wait_for()
-    space_axe("the plan")
+    check_accessibility("the plan")
     page.get_by_role("link", name="Ajouter une action à mon plan").click()
     page.get_by_role("heading", name="Ajouter une action à mon plan", level=1).wait_for()
-    space_axe("the plan's form")
+    check_accessibility("the plan's form")
 
     select = page.get_by_label("Action prévue")
     value = select.locator("option[value*='|']").first.get_attribute("value")
@@ -57,7 +50,7 @@ def test_plan_an_action_with_the_keyboard(
     page.get_by_role("button", name="Ajouter à mon plan").click()
     page.get_by_role("heading", name="Le formulaire contient des erreurs").wait_for()
     assert page.get_by_label("Date prévue").get_attribute("aria-invalid") == "true"
-    space_axe("the plan's form with errors")
+    check_accessibility("the plan's form with errors")
 
     target = timezone.localdate().replace(day=1).replace(year=timezone.localdate().year + 1)
     page.get_by_label("Date prévue").fill(target.isoformat())
@@ -65,8 +58,8 @@ def test_plan_an_action_with_the_keyboard(
     page.keyboard.press("Enter")
     page.get_by_text("L'action est ajoutée à votre plan.").wait_for()
     assert PlannedAction.objects.filter(professional=first, target_date=target).count() == 1
-    space_axe("the plan with an item")
-    space_screenshot("plan")
+    check_accessibility("the plan with an item")
+    screenshot("space-plan")
     page.get_by_role("button", name="Retirer").first.focus()
     page.keyboard.press("Enter")
     page.get_by_text("L'action est retirée de votre plan.").wait_for()
