@@ -247,3 +247,41 @@ CERTIPRO_DATE_REQUEST_DOCUMENT_MAX_BYTES = env_int(
 # Support of a CNP (R38, certipro/accounts/grants.py): the longest a professional may open their
 # account to their CNP in one grant, in days; they may revoke it at any moment.
 CERTIPRO_SUPPORT_GRANT_MAX_DAYS = env_int("CERTIPRO_SUPPORT_GRANT_MAX_DAYS", 90, minimum=1)
+
+# --- Notifications (domain §7, certipro/notifications): in the account, and by e-mail. ---
+INSTALLED_APPS += ["certipro.notifications"]
+# Links in e-mails point here. Default: the first allowed host over HTTPS (the dev server in debug).
+CERTIPRO_SITE_URL = env_str(
+    "CERTIPRO_SITE_URL",
+    "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else "",
+).rstrip("/")
+# "smtp" in production; in debug the messages are written to files under var/mail, so that
+# `make run` needs no mail server (open them to see what a professional would receive).
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}
+_email_backend = env_str("CERTIPRO_EMAIL_BACKEND", "file" if DEBUG else "smtp")
+if _email_backend not in _EMAIL_BACKENDS:
+    raise ImproperlyConfigured(
+        f"CERTIPRO_EMAIL_BACKEND must be one of {', '.join(_EMAIL_BACKENDS)}, not {_email_backend!r}"
+    )
+EMAIL_BACKEND = _EMAIL_BACKENDS[_email_backend]
+EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
+EMAIL_HOST = env_str("CERTIPRO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("CERTIPRO_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("CERTIPRO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("CERTIPRO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("CERTIPRO_EMAIL_STARTTLS", False)
+EMAIL_TIMEOUT = env_int("CERTIPRO_EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("CERTIPRO_EMAIL_FROM", "CertiPro <ne-pas-repondre@certipro.localhost>")
+# Reminders when a period is incomplete, in months before its end (domain §7).
+_reminder_months = env_list("CERTIPRO_REMINDER_MONTHS", ["36", "24", "12", "6", "3"])
+if not all(m.isdigit() and 0 < int(m) <= 120 for m in _reminder_months):
+    raise ImproperlyConfigured(
+        f"CERTIPRO_REMINDER_MONTHS must list whole numbers of months from 1 to 120, not {_reminder_months!r}"
+    )
+CERTIPRO_REMINDER_MONTHS = sorted({int(m) for m in _reminder_months}, reverse=True)
+# A support grant's owner is told this many days before it ends.
+CERTIPRO_GRANT_EXPIRY_NOTICE_DAYS = env_int("CERTIPRO_GRANT_EXPIRY_NOTICE_DAYS", 7, minimum=1)

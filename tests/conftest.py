@@ -77,6 +77,12 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
         load_nomenclatures(load)
 
 
+@pytest.fixture(autouse=True)
+def tasks_inline(settings: Any) -> None:
+    """Background tasks run inline, after the commit that queues them: no thread outlives a test."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def write_file(tmp_path: Path) -> Callable[[str, str], Path]:
     def write(name: str, text: str) -> Path:

@@ -20,6 +20,7 @@ from certipro.actions.models import Action, ActionState, ActionTransition, Chann
 from certipro.certification.catalogue import Catalogue, load_catalogue
 from certipro.certification.status import refresh_status
 from certipro.directory.models import Exercise, Professional
+from certipro.notifications.events import actions_received
 
 THIRD_PARTY_KINDS = {Source.ORGANISM: "organism", Source.EMPLOYER: "employer"}
 __all__ = ["ActionRefused", "ClaimChecker", "Outcome", "Recorded", "change_action_state", "record_action"]
@@ -134,9 +135,18 @@ def record_action(
         obj=action,
         data={"type_code": type_code, "end_date": end_date.isoformat(), "source": source.value},
     )
+    if outcome in (Outcome.ACCEPTED, Outcome.MERGED) and declarant_id is not None:
+        # A claim by a third party: the professional checks it and may contest it (domain §7).
+        actions_received([(professional.pk, action.pk, _declarant_name(declarant_id), end_date.isoformat())])
     if refresh:
         refresh_status(exercises=touched, today=today, catalogue=catalogue)
     return Recorded(action=action, outcome=outcome, exercises=tuple(touched))
+
+
+def _declarant_name(declarant_id: int) -> str:
+    from certipro.declarations.models import Declarant
+
+    return Declarant.objects.values_list("name", flat=True).get(pk=declarant_id)
 
 
 def _replay_or_merge(

@@ -93,6 +93,10 @@ def copy_to_temp(text: str, *, first: bool) -> None:
 
 
 def upsert_from_temp(today: date) -> None:
+    """Writes the snapshots of the temporary table, after telling of the axes they complete (§7)."""
+    from certipro.notifications.events_sql import axes_completed_from
+
+    axes_completed_from(_TEMP)
     table = StatusSnapshot._meta.db_table
     columns = ", ".join(_COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS if c not in ("period_id", "professional_id"))

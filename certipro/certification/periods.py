@@ -18,6 +18,7 @@ from certipro.certification.rules import (
     next_period,
 )
 from certipro.directory.models import Exercise
+from certipro.notifications import events
 
 
 def periods_until(first: PeriodDates, today: date, config: RulesConfig) -> list[PeriodDates]:
@@ -73,6 +74,7 @@ def end_period(period: Period, *, on: date, state: PeriodState, reason: str) -> 
         effective_on=period.end,
         reason=reason,
     )
+    events.period_ended(period, reason)
 
 
 def open_period(exercise: Exercise, *, start: date, reason: str) -> Period:
@@ -88,6 +90,7 @@ def open_period(exercise: Exercise, *, start: date, reason: str) -> Period:
         kind=PeriodKind.STANDARD if dates.kind == "standard" else PeriodKind.INITIAL,
     )
     PeriodTransition.objects.bulk_create(log_opened([period], reason))
+    events.period_opened(period, reason)
     return period
 
 

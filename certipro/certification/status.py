@@ -73,7 +73,11 @@ def snapshot_of(status: ExerciseStatus, as_of: date) -> StatusSnapshot:
 
 
 def write_snapshots(statuses: Iterable[ExerciseStatus], as_of: date) -> int:
+    """Stores the snapshots, and tells each professional of the axes this completed (domain §7)."""
+    from certipro.notifications.events import axes_completed, snapshot_states
+
     snapshots = [snapshot_of(s, as_of) for s in statuses]
+    before = snapshot_states([s.period_id for s in snapshots])
     StatusSnapshot.objects.bulk_create(
         snapshots,
         batch_size=1000,
@@ -81,6 +85,7 @@ def write_snapshots(statuses: Iterable[ExerciseStatus], as_of: date) -> int:
         unique_fields=["period"],
         update_fields=[f for f in SNAPSHOT_FIELDS if f != "professional"],
     )
+    axes_completed(before, snapshots)
     return len(snapshots)
 
 

@@ -28,6 +28,7 @@ from certipro.directory.models import (
 )
 from certipro.directory.parsing import DirectoryRecord, Known, RowProblem, SeenKeys, open_directory
 from certipro.directory.services import change_holding, end_exercise_for_profession_change
+from certipro.notifications.events import accounts_opened
 from certipro.web.iterables import chunks
 
 BATCH = 1000
@@ -104,6 +105,9 @@ class _Run:
         default_factory=lambda: SeenKeys(Profession.objects.values_list("code", flat=True))
     )
     pending_new_profession: list[DirectoryRecord] = field(default_factory=list)
+    labels: dict[str, str] = field(
+        default_factory=lambda: dict(Profession.objects.values_list("code", "label"))
+    )
     touched: set[int] = field(default_factory=set)
 
     def batch(self, items: list[DirectoryRecord | RowProblem]) -> None:
@@ -180,9 +184,14 @@ class _Run:
                 )
         Professional.objects.bulk_create(list(people.values()), batch_size=BATCH)
         # bulk_create sets primary keys on PostgreSQL and SQLite ≥ 3.35 (RETURNING).
-        self._create_exercises([(people[r.rpps], r) for r in records])
+        created = self._create_exercises([(people[r.rpps], r) for r in records])
+        # The account is opened and announced (domain §7), once per person (the key says so).
+        accounts_opened((e.professional_id, self.labels[e.profession_id], p) for e, p in created)
 
-    def _create_exercises(self, pairs: list[tuple[Professional, DirectoryRecord]]) -> None:
+    def _create_exercises(
+        self, pairs: list[tuple[Professional, DirectoryRecord]]
+    ) -> list[tuple[Exercise, Period]]:
+        """Creates the exercises with their periods and holdings; returns each with its current period."""
         exercises = [
             Exercise(
                 professional=p,
@@ -201,8 +210,10 @@ class _Run:
         Period.objects.bulk_create(periods, batch_size=BATCH)
         PeriodTransition.objects.bulk_create(log_opened(periods, "inscription"), batch_size=BATCH)
         first_start: dict[int, date] = {}
+        current: dict[int, Period] = {}
         for p in periods:
             first_start.setdefault(p.exercise_id, p.start)
+            current[p.exercise_id] = p  # build_periods gives them in order
         # A first import knows no history: its specialties hold since the start of the period.
         Holding.objects.bulk_create(
             [
@@ -231,6 +242,7 @@ class _Run:
         )
         self.report.created += len(exercises)
         self.touched.update(e.pk for e in exercises)
+        return [(e, current[e.pk]) for e in exercises]
 
     def _update(self, exercise: Exercise, r: DirectoryRecord, *, counted: bool) -> None:
         professional = exercise.professional

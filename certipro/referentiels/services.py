@@ -12,6 +12,7 @@ from django.db import transaction
 from certipro.accounts.audit import Actor, record
 from certipro.certification.status import recompute
 from certipro.directory.models import Exercise, Profession, Specialty
+from certipro.notifications.events import referentiel_updated
 from certipro.referentiels.fileformat import ReferentielFileError, ReferentielSpec, read_referentiel_file
 from certipro.referentiels.models import ActionType, Referentiel
 
@@ -62,6 +63,11 @@ def load_referentiel_files(paths: Sequence[Path], *, today: date, actor: Actor) 
                 Exercise.objects.filter(profession_id=profession).select_related("professional"),
                 today=today,
             )
+        # Those whose status now rests on a published version are told of it (domain §7).
+        for (_, spec, _), r in zip(parsed, results, strict=True):
+            if r.changed and spec.published_on is not None and spec.published_on <= today:
+                referentiel = Referentiel.objects.get(code=spec.code, version=spec.version)
+                referentiel_updated(referentiel.pk, spec.code, spec.title, spec.version)
     return results
 
 

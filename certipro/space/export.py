@@ -24,6 +24,8 @@ from certipro.accounts.models import AuditEntry, User
 from certipro.actions.models import Action, ActionTransition
 from certipro.certification.models import Period, StatusSnapshot
 from certipro.directory.models import Professional
+from certipro.notifications.kinds import render as render_notification
+from certipro.notifications.models import Notification, Preferences
 from certipro.space.models_actions import ActionNote, Evidence
 
 # What an entry of the journal means, for the professional; other verbs are shown as they are.
@@ -135,6 +137,13 @@ def export_data(professional: Professional, *, user: User, fmt: str) -> dict[str
             }
             for e in Evidence.objects.filter(professional=p, action__professional=p).order_by("pk")
         ],
+        "notifications": [
+            _notification(n) for n in Notification.objects.filter(professional=p).order_by("pk")
+        ],
+        "preferences_notifications": [
+            {"courriel": prefs.email, "refuses_par_courriel": ",".join(prefs.email_declined)}
+            for prefs in Preferences.objects.filter(professional=p)
+        ],
     }
     record(
         actor=Actor.for_user(user, "professional"),
@@ -211,3 +220,17 @@ def csv_archive(data: dict[str, list[dict[str, Any]]]) -> bytes:
                 writer.writerow([_cell(row[c]) for c in columns])
             archive.writestr(f"{section}.csv", "\ufeff" + out.getvalue())
     return buffer.getvalue()
+
+
+def _notification(n: Notification) -> dict[str, Any]:
+    title, text = render_notification(n.kind, n.data)
+    return {
+        "le": n.created_at,
+        "type": n.kind,
+        "titre": title,
+        "texte": text,
+        "lu_le": n.read_at,
+        "courriel": n.email_state,
+        "adresse": n.email_to,
+        "envoye_le": n.email_sent_at,
+    }

@@ -104,6 +104,10 @@ def test_the_export_holds_my_whole_account_and_nothing_of_anyone_else(
     ]
     assert data["justificatifs"][0]["nom"] == "attestation.pdf" and "file" not in data["justificatifs"][0]
     assert {"action.contested", "evidence.added"} <= {j["action"] for j in data["journal"]}
+    # Every message the platform sent me (domain §7), as I read it in my inbox.
+    [opened] = data["notifications"]
+    assert opened["titre"] == "Votre compte de certification périodique est ouvert"
+    assert opened["type"] == "account_opened" and "du 1 janvier 2023 au 31 décembre 2031" in opened["texte"]
     assert "Secret de Bernard" not in body and "10000000025" not in body and "Bernard" not in body
     assert AuditEntry.objects.filter(verb="data.exported", professional_id=dr_martin.pk).count() == 1
 
@@ -113,8 +117,13 @@ def test_the_csv_export_is_one_file_per_section_in_a_zip(me: Client, dr_martin: 
     response = me.get("/mon-espace/mes-donnees/certipro-csv.zip")
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
-    assert {"identite.csv", "actions.csv", "journal.csv", "avis.csv", "justificatifs.csv"} <= set(
-        archive.namelist()
-    )
+    assert {
+        "identite.csv",
+        "actions.csv",
+        "journal.csv",
+        "avis.csv",
+        "justificatifs.csv",
+        "notifications.csv",
+    } <= set(archive.namelist())
     rows = list(csv.DictReader(io.StringIO(archive.read("actions.csv").decode("utf-8-sig"))))
     assert rows[0]["intitule"] == "Formation" and rows[0]["fin"] == "2025-03-11"
