@@ -8,7 +8,7 @@ export CERTIPRO_DEBUG ?= 1
 export CERTIPRO_DEV_PSC ?= 1
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run test lint format install migrate demo serve bench clean
+.PHONY: run test lint format install migrate demo serve bench clean messages
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -42,6 +42,13 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The English catalogue (French is the source language: msgids are French). Extracts every marked
+# string into locale/en/LC_MESSAGES/django.po, then compiles django.mo: commit both.
+messages: install
+	$(PY) manage.py makemessages --locale en --ignore .venv --ignore bench --ignore tests --ignore var \
+		--no-obsolete --add-location file
+	$(PY) manage.py compilemessages --locale en --ignore .venv
 
 bench: install
 	$(PY) -m bench.generate --help

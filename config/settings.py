@@ -45,6 +45,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # French for everyone unless the language selector chose otherwise (never Accept-Language).
+    "certipro.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -81,6 +83,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while a command writes; the timeout avoids "database is locked".
+    # IMMEDIATE: a transaction takes the write lock when it begins, so that two writers (a request
+    # and a background task's thread in `make run`) wait for each other instead of failing on the
+    # upgrade of a read lock, which SQLite refuses at once, whatever the timeout.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 20,
@@ -98,8 +103,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# French first. English arrives with the translated templates of the professional's space;
-# until then the language is not negotiated, so that no page mixes the two.
+# French first: the source language of every message (msgids), and every visitor's language until
+# they pick English in the header's selector (a cookie, read by certipro.web.middleware). The
+# English catalogue is locale/en/LC_MESSAGES (`make messages`).
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -113,6 +119,10 @@ MEDIA_ROOT = Path(env_str("CERTIPRO_MEDIA_ROOT", str(BASE_DIR / "var" / "media")
 
 SESSION_COOKIE_SECURE = env_bool("CERTIPRO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The language chosen in the header's selector: read by the server only (certipro/web/middleware.py).
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

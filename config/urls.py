@@ -13,6 +13,7 @@ urlpatterns = [
     path("declarants/", include("certipro.declarations.portal.urls")),
     path("mon-espace/", include("certipro.space.urls")),
     path("accounts/", include("allauth.urls")),  # the PSC sign-in flow (allauth's openid_connect)
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the header's language selector
     path("dev-psc/", include("certipro.devidp.urls")),  # 404 unless CERTIPRO_DEV_PSC=1 (debug only)
     path("", include("certipro.web.urls")),
 ]

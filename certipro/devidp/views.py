@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -88,10 +89,10 @@ def jwks(request: HttpRequest) -> JsonResponse:
 def authorize(request: HttpRequest) -> HttpResponse:
     params = request.GET if request.method == "GET" else request.POST
     if params.get("client_id") != settings.CERTIPRO_PSC_CLIENT_ID:
-        return _error_page(request, "Client inconnu.")
+        return _error_page(request, _("Client inconnu."))
     redirect_uri = params.get("redirect_uri", "")
     if redirect_uri not in settings.CERTIPRO_DEV_PSC_REDIRECT_URIS:
-        return _error_page(request, "Adresse de retour non enregistrée pour ce client.")
+        return _error_page(request, _("Adresse de retour non enregistrée pour ce client."))
     state = params.get("state", "")
     problem = _authorize_problem(params)
     if problem:
@@ -101,7 +102,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
         return render(request, "devidp/authorize.html", {"identities": identities(), "hidden": hidden})
     id_nat = params.get("identity", "")
     if not is_known(id_nat):
-        return _error_page(request, "Identité de test inconnue.")
+        return _error_page(request, _("Identité de test inconnue."))
     code = signing.dumps(
         {
             "id_nat": id_nat,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
 from certipro.directory.models import Exercise
@@ -11,10 +12,10 @@ from certipro.directory.models import Exercise
 class ExerciseReportForm(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr is untyped
     """Tell the order what is wrong with the exercise the directory holds."""
 
-    exercise = forms.ChoiceField(label="Exercice concerné")
+    exercise = forms.ChoiceField(label=_("Exercice concerné"))
     message = forms.CharField(
-        label="Ce qui est inexact",
-        help_text="Par exemple : « Ma spécialité est la cardiologie, pas la médecine générale. »",
+        label=_("Ce qui est inexact"),
+        help_text=_("Par exemple : « Ma spécialité est la cardiologie, pas la médecine générale. »"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )

@@ -9,6 +9,10 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
 from certipro.certification.catalogue import load_catalogue
@@ -18,20 +22,24 @@ from certipro.referentiels.models import Referentiel
 from certipro.space.dashboard import AXIS_LABELS
 from certipro.space.evidence import CheckedFile, EvidenceRefused, check_file, max_bytes
 
-# Where each refusal of `record_action` is shown (contracts/declarations.md codes), in French.
-REFUSAL_FIELDS: dict[str, tuple[str, str]] = {
-    "future_date": ("end_date", "La date de fin ne peut pas être dans le futur."),
-    "outside_cycle": ("end_date", "Cette date n'est pas dans une de vos périodes de certification."),
-    "not_in_referentiel": ("type", "Ce type d'action n'est pas dans votre référentiel à cette date."),
-    "unknown_action_type": ("type", "Ce type d'action n'existe dans aucun référentiel publié."),
+# Where each refusal of `record_action` is shown (contracts/declarations.md codes), for people.
+REFUSAL_FIELDS: dict[str, tuple[str, str | Promise]] = {
+    "future_date": ("end_date", _("La date de fin ne peut pas être dans le futur.")),
+    "outside_cycle": ("end_date", _("Cette date n'est pas dans une de vos périodes de certification.")),
+    "not_in_referentiel": ("type", _("Ce type d'action n'est pas dans votre référentiel à cette date.")),
+    "unknown_action_type": ("type", _("Ce type d'action n'existe dans aucun référentiel publié.")),
     "not_declarable": (
         "type",
-        "Votre référentiel ne vous permet pas de déclarer vous-même ce type d'action.",
+        _("Votre référentiel ne vous permet pas de déclarer vous-même ce type d'action."),
     ),
-    "unknown_rpps": ("type", "Votre compte n'est pas connu de l'annuaire."),
+    "unknown_rpps": ("type", _("Votre compte n'est pas connu de l'annuaire.")),
 }
-START_AFTER_END = ("start_date", "La date de début doit précéder la date de fin.")
-EVIDENCE_HELP = {"required": "justificatif obligatoire", "optional": "justificatif facultatif", "none": ""}
+START_AFTER_END = ("start_date", _("La date de début doit précéder la date de fin."))
+EVIDENCE_HELP: dict[str, str | Promise] = {
+    "required": _("justificatif obligatoire"),
+    "optional": _("justificatif facultatif"),
+    "none": "",
+}
 
 
 @dataclass(frozen=True)
@@ -88,7 +96,7 @@ def grouped_choices(types: list[TypeChoice]) -> list[tuple[str, list[tuple[str, 
     several = len({t.profession for t in types}) > 1
     groups: dict[str, list[tuple[str, str]]] = {}
     for t in types:
-        group = f"Axe {t.axis} — {AXIS_LABELS[t.axis]}"
+        group = gettext("Axe %(axis)s — %(label)s") % {"axis": t.axis, "label": gettext(AXIS_LABELS[t.axis])}
         if several:
             group = f"{t.profession_label} — {group}"
         hint = EVIDENCE_HELP.get(t.evidence, "")
@@ -105,26 +113,26 @@ class DateInput(forms.DateInput):
 
 class DeclareActionForm(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr is untyped
     type = forms.ChoiceField(
-        label="Type d'action",
-        help_text="Les actions de votre référentiel que vous pouvez déclarer vous-même, par axe.",
+        label=_("Type d'action"),
+        help_text=_("Les actions de votre référentiel que vous pouvez déclarer vous-même, par axe."),
     )
     title = forms.CharField(
-        label="Intitulé",
+        label=_("Intitulé"),
         max_length=300,
-        help_text="Par exemple : « Formation insuffisance cardiaque, CHU de Lille ».",
+        help_text=_("Par exemple : « Formation insuffisance cardiaque, CHU de Lille »."),
     )
-    start_date = forms.DateField(label="Date de début", required=False, widget=DateInput())
-    end_date = forms.DateField(label="Date de fin", widget=DateInput())
-    evidence = forms.FileField(label="Justificatif", required=False)
+    start_date = forms.DateField(label=_("Date de début"), required=False, widget=DateInput())
+    end_date = forms.DateField(label=_("Date de fin"), widget=DateInput())
+    evidence = forms.FileField(label=_("Justificatif"), required=False)
 
     def __init__(self, *args: Any, types: list[TypeChoice], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.types = {t.value: t for t in types}
-        self.fields["type"].choices = [("", "Choisir un type d'action"), *grouped_choices(types)]
-        self.fields["evidence"].help_text = (
-            f"PDF, JPEG ou PNG, {max_bytes() // (1024 * 1024)} Mo au plus. "
+        self.fields["type"].choices = [("", gettext("Choisir un type d'action")), *grouped_choices(types)]
+        self.fields["evidence"].help_text = gettext(
+            "PDF, JPEG ou PNG, %(size)s Mo au plus. "
             "Obligatoire pour les types marqués « justificatif obligatoire »."
-        )
+        ) % {"size": max_bytes() // (1024 * 1024)}
         self.fields["evidence"].widget.attrs["accept"] = (
             ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
         )
@@ -138,10 +146,12 @@ class DeclareActionForm(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr is u
             return data
         if upload is None:
             if chosen.evidence == "required":
-                self.add_error("evidence", "Ce type d'action demande un justificatif.")
+                self.add_error("evidence", gettext("Ce type d'action demande un justificatif."))
             return data
         if chosen.evidence == "none":
-            self.add_error("evidence", "Ce type d'action ne prend pas de justificatif : retirez le fichier.")
+            self.add_error(
+                "evidence", gettext("Ce type d'action ne prend pas de justificatif : retirez le fichier.")
+            )
             return data
         try:
             self.checked = check_file(upload)
@@ -158,43 +168,46 @@ class DeclareActionForm(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr is u
         if code == "invalid" and message.startswith("start_date"):
             self.add_error(*START_AFTER_END)
             return
-        field, text = REFUSAL_FIELDS.get(code, (None, "Cette action ne peut pas être enregistrée."))
+        field, text = REFUSAL_FIELDS.get(code, (None, gettext("Cette action ne peut pas être enregistrée.")))
         self.add_error(field, text)
 
 
 class ContestForm(DsfrBaseForm):  # type: ignore[misc]
     reason = forms.CharField(
-        label="Motif de la contestation",
-        help_text="Par exemple : « Je n'ai jamais suivi cette formation. » Votre ordre pourra le lire.",
+        label=_("Motif de la contestation"),
+        help_text=_("Par exemple : « Je n'ai jamais suivi cette formation. » Votre ordre pourra le lire."),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
-RATINGS = [("", "Pas de note")] + [(str(n), f"{n} sur 5") for n in range(1, 6)]
+RATINGS: list[tuple[str, str | Promise]] = [
+    ("", _("Pas de note")),
+    *((str(n), format_lazy(_("{n} sur 5"), n=n)) for n in range(1, 6)),
+]
 
 
 class NoteForm(DsfrBaseForm):  # type: ignore[misc]
     quality = forms.TypedChoiceField(
-        label="Qualité de l'action",
+        label=_("Qualité de l'action"),
         choices=RATINGS,
         coerce=int,
         empty_value=None,
         required=False,
-        help_text="De 1 (mauvaise) à 5 (excellente).",
+        help_text=_("De 1 (mauvaise) à 5 (excellente)."),
     )
     relevance = forms.TypedChoiceField(
-        label="Utilité pour ma pratique",
+        label=_("Utilité pour ma pratique"),
         choices=RATINGS,
         coerce=int,
         empty_value=None,
         required=False,
-        help_text="De 1 (aucune) à 5 (très utile).",
+        help_text=_("De 1 (aucune) à 5 (très utile)."),
     )
     note = forms.CharField(
-        label="Note personnelle",
+        label=_("Note personnelle"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Visible de vous seul.",
+        help_text=_("Visible de vous seul."),
     )

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certipro.accounts.models import User
@@ -92,7 +93,7 @@ def activation(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "confirm":
             activate_account(professional=professional, user=request.user, exercises=exercises)
-            messages.success(request, "Votre compte est activé. Voici où en est votre certification.")
+            messages.success(request, _("Votre compte est activé. Voici où en est votre certification."))
             return redirect("space:dashboard")
         form = ExerciseReportForm(request.POST, exercises=exercises)
         if form.is_valid():
@@ -104,8 +105,10 @@ def activation(request: HttpRequest) -> HttpResponse:
             )
             messages.success(
                 request,
-                "Votre signalement a été transmis à votre ordre. Votre compte est ouvert en attendant "
-                "la correction de l'annuaire.",
+                _(
+                    "Votre signalement a été transmis à votre ordre. Votre compte est ouvert en attendant "
+                    "la correction de l'annuaire."
+                ),
             )
             return redirect("space:dashboard")
     labels = _specialty_labels(exercises)

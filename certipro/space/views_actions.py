@@ -21,6 +21,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from certipro.accounts.models import User
@@ -78,9 +79,10 @@ def _decorate(actions: list[Action]) -> list[Action]:
 
 def declared_by(action: Action) -> str:
     if action.source == Source.PROFESSIONAL:
-        return "Vous"
+        return _("Vous")
     name = action.declarant.name if action.declarant_id and action.declarant else ""
-    return f"{name} ({Source(action.source).label})" if name else Source(action.source).label
+    source = _(Source(action.source).label)  # in certipro/web/labels.py
+    return f"{name} ({source})" if name else source
 
 
 def _own_action(professional: Professional, pk: int) -> Action:
@@ -130,7 +132,7 @@ def action_declare(request: HttpRequest, professional: Professional) -> HttpResp
         except ActionRefused as refused:
             form.add_refusal(refused.code, refused.message)
         else:
-            messages.success(request, "Votre action est enregistrée. Elle compte dès maintenant.")
+            messages.success(request, _("Votre action est enregistrée. Elle compte dès maintenant."))
             return redirect("space:action_detail", pk=recorded.action.pk)
     return render(
         request,
@@ -177,14 +179,14 @@ def action_contest(request: HttpRequest, professional: Professional, pk: int) ->
     action = _own_action(professional, pk)
     form = ContestForm(request.POST)
     if not can_contest(action):
-        messages.info(request, "Cette action ne peut pas être contestée.")
+        messages.info(request, _("Cette action ne peut pas être contestée."))
         return redirect("space:action_detail", pk=action.pk)
     if not form.is_valid():
         return _detail(request, professional, action, contest_form=form, status=400)
     contest_claim(
         action=action, user=_user(request), reason=form.cleaned_data["reason"], today=timezone.localdate()
     )
-    messages.success(request, "Votre contestation est enregistrée : cette action ne compte plus.")
+    messages.success(request, _("Votre contestation est enregistrée : cette action ne compte plus."))
     return redirect("space:action_detail", pk=action.pk)
 
 
@@ -196,7 +198,7 @@ def action_note(request: HttpRequest, professional: Professional, pk: int) -> Ht
     if not form.is_valid():
         return _detail(request, professional, action, note_form=form, status=400)
     save_note(action=action, user=_user(request), **form.cleaned_data)
-    messages.success(request, "Votre avis est enregistré. Vous seul pouvez le lire.")
+    messages.success(request, _("Votre avis est enregistré. Vous seul pouvez le lire."))
     return redirect("space:action_detail", pk=action.pk)
 
 

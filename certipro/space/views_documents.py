@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from dsfr.forms import DsfrBaseForm
 
@@ -93,11 +94,15 @@ def referentiel(request: HttpRequest, profession: str) -> HttpResponse:
         choice = request.POST.get("code", "")
         option = next((o for o in options if o["code"] == choice), None)
         if choice == DEFAULT_CHOICE and chosen:
-            option = {"code": DEFAULT_CHOICE, "title": "Le référentiel de ma spécialité", "default": True}
+            option = {
+                "code": DEFAULT_CHOICE,
+                "title": gettext("Le référentiel de ma spécialité"),
+                "default": True,
+            }
         if option is None:
-            messages.error(request, "Choisissez un des référentiels proposés.")
+            messages.error(request, gettext("Choisissez un des référentiels proposés."))
         elif option.get("current") and not option.get("default"):
-            messages.info(request, "Ce référentiel est déjà le vôtre.")
+            messages.info(request, gettext("Ce référentiel est déjà le vôtre."))
         elif request.POST.get("confirm") != "1":
             return render(request, "space/referentiel_confirm.html", {**context, "option": option})
         else:
@@ -110,9 +115,12 @@ def referentiel(request: HttpRequest, profession: str) -> HttpResponse:
                     today=today,
                 )
             except DirectoryError:
-                messages.error(request, "Ce référentiel ne peut pas être choisi.")
+                messages.error(request, gettext("Ce référentiel ne peut pas être choisi."))
             else:
-                messages.success(request, f"Votre référentiel a été changé : {option['title']}.")
+                messages.success(
+                    request,
+                    gettext("Votre référentiel a été changé : %(title)s.") % {"title": option["title"]},
+                )
                 return redirect("space:dashboard")
     holdings = list(Holding.objects.filter(exercise=exercise).order_by("-start", "-pk"))
     titles = {o["code"]: o["title"] for o in options}
@@ -172,20 +180,24 @@ def _what_changes(
     option: Referentiel, reference: Referentiel | None, types: set[str], reference_types: set[str]
 ) -> str:
     if reference is None:
-        return "Aucun référentiel ne s'applique à vous aujourd'hui."
+        return gettext("Aucun référentiel ne s'applique à vous aujourd'hui.")
     if option.code == reference.code:
-        return "C'est votre référentiel actuel."
+        return gettext("C'est votre référentiel actuel.")
     notes = [
-        f"axe {axis} : {option.minimum_for(axis)} actions requises au lieu de {reference.minimum_for(axis)}"
+        gettext("axe %(axis)s : %(minimum)s actions requises au lieu de %(reference)s")
+        % {"axis": axis, "minimum": option.minimum_for(axis), "reference": reference.minimum_for(axis)}
         for axis in (1, 2, 3, 4)
         if option.minimum_for(axis) != reference.minimum_for(axis)
     ]
     common = len(types & reference_types)
-    notes.insert(
-        0, f"{common} type{'s' if common > 1 else ''} d'actions en commun avec votre référentiel actuel"
+    in_common = ngettext(
+        "%(n)s type d'actions en commun avec votre référentiel actuel",
+        "%(n)s types d'actions en commun avec votre référentiel actuel",
+        common if common > 1 else 1,  # French says "0 type", in the singular
     )
+    notes.insert(0, in_common % {"n": common})
     if not notes[1:]:
-        notes.append("mêmes minimums par axe")
+        notes.append(gettext("mêmes minimums par axe"))
     text = " ; ".join(notes)
     return text[0].upper() + text[1:] + "."
 
@@ -196,34 +208,36 @@ def _specialty_labels(codes: set[str]) -> dict[str, str]:
 
 class DateChangeRequestForm(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr is untyped
     requested_start = forms.DateField(
-        label="Date de début demandée",
-        help_text="Laissez vide pour garder la date actuelle. Format : JJ/MM/AAAA.",
+        label=gettext_lazy("Date de début demandée"),
+        help_text=gettext_lazy("Laissez vide pour garder la date actuelle. Format : JJ/MM/AAAA."),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     requested_end = forms.DateField(
-        label="Date de fin demandée",
-        help_text="Laissez vide pour garder la date actuelle. Format : JJ/MM/AAAA.",
+        label=gettext_lazy("Date de fin demandée"),
+        help_text=gettext_lazy("Laissez vide pour garder la date actuelle. Format : JJ/MM/AAAA."),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(
-        label="Motif de la demande",
-        help_text="Par exemple : « Inscrite à l'ordre le 3 mars 2024, et non le 1er janvier 2023. »",
+        label=gettext_lazy("Motif de la demande"),
+        help_text=gettext_lazy(
+            "Par exemple : « Inscrite à l'ordre le 3 mars 2024, et non le 1er janvier 2023. »"
+        ),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     document = forms.FileField(
-        label="Justificatif",
+        label=gettext_lazy("Justificatif"),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit = settings.CERTIPRO_DATE_REQUEST_DOCUMENT_MAX_BYTES
-        self.fields[
-            "document"
-        ].help_text = f"Obligatoire. Fichier PDF, JPEG ou PNG, {filesizeformat(limit)} au plus."
+        self.fields["document"].help_text = gettext(
+            "Obligatoire. Fichier PDF, JPEG ou PNG, %(size)s au plus."
+        ) % {"size": filesizeformat(limit)}
 
     def clean_document(self) -> CheckedDocument:
         try:
@@ -234,7 +248,7 @@ class DateChangeRequestForm(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean()
         if not data.get("requested_start") and not data.get("requested_end"):
-            raise ValidationError("Indiquez la date de début ou de fin que vous demandez.")
+            raise ValidationError(gettext("Indiquez la date de début ou de fin que vous demandez."))
         return data
 
 
@@ -264,7 +278,9 @@ def dates(request: HttpRequest, profession: str) -> HttpResponse:
             except RequestError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "Votre demande a été transmise à votre ordre, qui la décidera.")
+                messages.success(
+                    request, gettext("Votre demande a été transmise à votre ordre, qui la décidera.")
+                )
                 return redirect("space:dates", profession=profession)
     requests = list(
         DateChangeRequest.objects.filter(professional=professional, exercise=exercise).prefetch_related(
@@ -302,5 +318,5 @@ def withdraw_dates(request: HttpRequest, profession: str, pk: int) -> HttpRespon
             raise Http404 from exc
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Votre demande a été retirée.")
+        messages.success(request, gettext("Votre demande a été retirée."))
     return redirect("space:dates", profession=profession)

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from certipro.accounts.audit import Actor, record
@@ -45,17 +46,17 @@ DURATIONS = (7, 30, 90)
 
 
 class GrantForm(forms.Form):
-    cnp = forms.ModelChoiceField(queryset=Cnp.objects.none(), label="CNP", empty_label=None)
+    cnp = forms.ModelChoiceField(queryset=Cnp.objects.none(), label=gettext_lazy("CNP"), empty_label=None)
     scope = forms.ChoiceField(
-        choices=GrantScope.choices, widget=forms.RadioSelect, label="Ce que le CNP pourra voir"
+        choices=GrantScope.choices, widget=forms.RadioSelect, label=gettext_lazy("Ce que le CNP pourra voir")
     )
-    days = forms.TypedChoiceField(coerce=int, label="Durée de l'accès")
+    days = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Durée de l'accès"))
     reason = forms.CharField(
-        label="Votre demande (facultatif)",
+        label=gettext_lazy("Votre demande (facultatif)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Ce message est transmis au CNP avec l'accès.",
+        help_text=gettext_lazy("Ce message est transmis au CNP avec l'accès."),
     )
 
     def __init__(self, *args: Any, professional: Professional, **kwargs: Any) -> None:
@@ -63,7 +64,11 @@ class GrantForm(forms.Form):
         self.fields["cnp"].queryset = offered_cnps(professional)  # type: ignore[attr-defined]
         longest = max_days()
         durations = sorted({d for d in DURATIONS if d <= longest} | {longest})
-        self.fields["days"].choices = [(d, f"{d} jour{'s' if d > 1 else ''}") for d in durations]  # type: ignore[attr-defined]
+        self.fields["days"].choices = [  # type: ignore[attr-defined]
+            (d, ngettext("%(n)s jour", "%(n)s jours", d) % {"n": d}) for d in durations
+        ]
+        # GrantScope's labels are French in the model: in the page's language here (web/labels.py).
+        self.fields["scope"].choices = [(v, gettext(label)) for v, label in GrantScope.choices]  # type: ignore[attr-defined]
         self.fields["days"].initial = min(30, longest)
 
 
@@ -87,7 +92,8 @@ def grants(request: HttpRequest, professional: Professional) -> HttpResponse:
             form.add_error(None, str(refused))
         else:
             messages.success(
-                request, "Votre CNP peut désormais consulter votre compte, dans les limites choisies."
+                request,
+                gettext("Votre CNP peut désormais consulter votre compte, dans les limites choisies."),
             )
             return redirect("space:grants")
     active, past = grants_of(professional, now=now)
@@ -108,9 +114,11 @@ def grants(request: HttpRequest, professional: Professional) -> HttpResponse:
 def grant_revoke(request: HttpRequest, professional: Professional, pk: int) -> HttpResponse:
     grant = get_object_or_404(SupportGrant, pk=pk, professional=professional)
     if revoke_grant(grant=grant, user=_user(request), now=timezone.now()):
-        messages.success(request, "L'accès de votre CNP est retiré : il ne peut plus consulter votre compte.")
+        messages.success(
+            request, gettext("L'accès de votre CNP est retiré : il ne peut plus consulter votre compte.")
+        )
     else:
-        messages.info(request, "Cet accès était déjà clos.")
+        messages.info(request, gettext("Cet accès était déjà clos."))
     return redirect("space:grants")
 
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from dsfr.forms import DsfrBaseForm
 
@@ -34,17 +35,19 @@ from certipro.space.views_actions import owner_page
 
 class PlannedActionForm(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr is untyped
     type = forms.ChoiceField(
-        label="Action prévue",
-        help_text="Les actions de votre référentiel, par axe. Une action possible dans plusieurs axes "
-        "apparaît dans chacun : choisissez l'axe pour lequel vous la prévoyez.",
+        label=gettext_lazy("Action prévue"),
+        help_text=gettext_lazy(
+            "Les actions de votre référentiel, par axe. Une action possible dans plusieurs axes "
+            "apparaît dans chacun : choisissez l'axe pour lequel vous la prévoyez."
+        ),
     )
-    target_date = forms.DateField(label="Date prévue", widget=DateInput())
+    target_date = forms.DateField(label=gettext_lazy("Date prévue"), widget=DateInput())
     note = forms.CharField(
-        label="Note (facultatif)",
+        label=gettext_lazy("Note (facultatif)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Par exemple : l'organisme ou la session envisagés. Visible de vous seul.",
+        help_text=gettext_lazy("Par exemple : l'organisme ou la session envisagés. Visible de vous seul."),
     )
 
     def __init__(self, *args: Any, types: list[TypeOption], today: date, end: date, **kwargs: Any) -> None:
@@ -52,10 +55,16 @@ class PlannedActionForm(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr is u
         self.options = {t.value: t for t in types}
         groups: dict[str, list[tuple[str, str]]] = {}
         for t in types:
-            groups.setdefault(f"Axe {t.axis} — {AXIS_LABELS[t.axis]}", []).append((t.value, t.title))
-        self.fields["type"].choices = [("", "Choisir une action"), *groups.items()]
+            group = gettext("Axe %(axis)s — %(label)s") % {
+                "axis": t.axis,
+                "label": gettext(AXIS_LABELS[t.axis]),
+            }
+            groups.setdefault(group, []).append((t.value, t.title))
+        self.fields["type"].choices = [("", gettext("Choisir une action")), *groups.items()]
         target = self.fields["target_date"]
-        target.help_text = f"Entre aujourd'hui et le {end:%d/%m/%Y}, dernier jour de votre période."
+        target.help_text = gettext("Entre aujourd'hui et le %(end)s, dernier jour de votre période.") % {
+            "end": f"{end:%d/%m/%Y}"
+        }
         target.widget.attrs.update({"min": today.isoformat(), "max": end.isoformat()})
         self.today, self.end = today, end
 
@@ -123,7 +132,7 @@ def plan_add(request: HttpRequest, professional: Professional, profession: str) 
         except PlanRefused as refused:
             form.add_error(refused.field, refused.message)
         else:
-            messages.success(request, "L'action est ajoutée à votre plan.")
+            messages.success(request, gettext("L'action est ajoutée à votre plan."))
             return redirect("space:plan", profession=profession)
     return render(
         request,
@@ -139,7 +148,7 @@ def plan_remove(request: HttpRequest, professional: Professional, profession: st
     exercise = _exercise(professional, profession)
     item = get_object_or_404(PlannedAction, pk=pk, professional=professional, exercise=exercise)
     remove_planned_action(item=item, user=_user(request))
-    messages.success(request, "L'action est retirée de votre plan.")
+    messages.success(request, gettext("L'action est retirée de votre plan."))
     return redirect("space:plan", profession=profession)
 
 
@@ -153,8 +162,8 @@ def plan_share(request: HttpRequest, professional: Professional, profession: str
     share_plan(professional=professional, user=_user(request), exercise=exercise, shared=shared)
     messages.success(
         request,
-        "Votre choix de partager votre plan est enregistré."
+        gettext("Votre choix de partager votre plan est enregistré.")
         if shared
-        else "Votre plan n'est plus marqué comme partagé avec votre employeur.",
+        else gettext("Votre plan n'est plus marqué comme partagé avec votre employeur."),
     )
     return redirect("space:plan", profession=profession)

@@ -134,9 +134,18 @@ def test_the_send_command_names_a_bad_limit() -> None:
         call_command("send_notifications", "--limit", "0")
 
 
+@pytest.fixture
+def nomenclatures(transactional_db: None) -> None:
+    """A transactional test starts from a database another one may have flushed: load them again."""
+    from certipro.directory.nomenclatures import load
+    from certipro.directory.services_nomenclatures import load_nomenclatures
+
+    load_nomenclatures(load)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_e_mail_leaves_after_the_commit_of_the_event(
-    referentiels: None, import_rows: Any, smtp: Sink
+    nomenclatures: None, referentiels: None, import_rows: Any, smtp: Sink
 ) -> None:
     # The task queued on commit (immediate backend in the tests) sends it; nothing is left due.
     import_rows("10000000017,Martin,Claire,claire@example.org,10,SM54,75,L,2010-06-01")

@@ -5,7 +5,7 @@ the portal may be much larger, so it is never read whole. The rules are the API'
 header (`api.REQUIRED_COLUMNS`, `schemas.FIELDS`), UTF-8 with or without a BOM, blank lines
 skipped, a line with the wrong number of fields handed on as `{"__line__": …}` so that
 `schemas.parse_declaration` rejects that line alone. Only the messages differ: they are shown to
-people, in French.
+people, in the page's language (French unless they chose English).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NamedTuple
+
+from django.utils.translation import gettext
 
 from certipro.declarations.api import REQUIRED_COLUMNS
 from certipro.declarations.schemas import FIELDS
@@ -63,29 +65,33 @@ def _text_lines(stream: IO[bytes], on_bytes: Callable[[bytes], None] | None) -> 
         except UnicodeDecodeError as exc:
             position = offset + (len(raw) - len(data)) + exc.start
             raise CsvProblem(
-                f"Le fichier n'est pas encodé en UTF-8 (octet {position}, ligne {number + 1}). "
-                "Enregistrez-le au format « CSV UTF-8 » et envoyez-le de nouveau."
+                gettext(
+                    "Le fichier n'est pas encodé en UTF-8 (octet %(byte)s, ligne %(line)s). "
+                    "Enregistrez-le au format « CSV UTF-8 » et envoyez-le de nouveau."
+                )
+                % {"byte": position, "line": number + 1}
             ) from None
         offset += len(raw)
 
 
 def _check_header(header: list[str] | None) -> list[str]:
     if header is None or not any(cell.strip() for cell in header):
-        raise CsvProblem("Le fichier est vide : la première ligne doit être l'en-tête des colonnes.")
+        raise CsvProblem(gettext("Le fichier est vide : la première ligne doit être l'en-tête des colonnes."))
     columns = [cell.strip() for cell in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     unknown = [c for c in columns if c not in FIELDS]
     if missing or unknown:
         parts = []
         if missing:
-            parts.append(f"colonne(s) manquante(s) : {', '.join(missing)}")
+            parts.append(gettext("colonne(s) manquante(s) : %(columns)s") % {"columns": ", ".join(missing)})
         if unknown:
-            parts.append(f"colonne(s) inconnue(s) : {', '.join(unknown)}")
+            parts.append(gettext("colonne(s) inconnue(s) : %(columns)s") % {"columns": ", ".join(unknown)})
         raise CsvProblem(
-            f"En-tête incorrect ({' ; '.join(parts)}). Colonnes attendues : {', '.join(FIELDS)}."
+            gettext("En-tête incorrect (%(problems)s). Colonnes attendues : %(columns)s.")
+            % {"problems": " ; ".join(parts), "columns": ", ".join(FIELDS)}
         )
     if len(set(columns)) != len(columns):
-        raise CsvProblem("En-tête incorrect : une colonne y figure deux fois.")
+        raise CsvProblem(gettext("En-tête incorrect : une colonne y figure deux fois."))
     return columns
 
 
@@ -107,4 +113,7 @@ def records(stream: IO[bytes], *, on_bytes: Callable[[bytes], None] | None = Non
                 continue
             yield Record(start, {c: v for c, v in zip(columns, row, strict=True) if v != ""})
     except csv.Error as exc:
-        raise CsvProblem(f"Le fichier n'est pas un CSV valide (ligne {reader.line_num}) : {exc}.") from None
+        raise CsvProblem(
+            gettext("Le fichier n'est pas un CSV valide (ligne %(line)s) : %(error)s.")
+            % {"line": reader.line_num, "error": exc}
+        ) from None

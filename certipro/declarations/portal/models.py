@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 __all__ = ["FileUpload", "LineStatus", "UploadLine", "UploadStatus"]
 
@@ -20,17 +21,17 @@ def _stored_name(instance: Any, filename: str) -> str:
 
 
 class UploadStatus(models.TextChoices):
-    QUEUED = "queued", "En attente"
-    PROCESSING = "processing", "En cours de traitement"
-    DONE = "done", "Terminé"
-    FAILED = "failed", "Échec"
+    QUEUED = "queued", _("En attente")
+    PROCESSING = "processing", _("En cours de traitement")
+    DONE = "done", _("Terminé")
+    FAILED = "failed", _("Échec")
 
 
 class LineStatus(models.TextChoices):
-    ACCEPTED = "accepted", "Acceptée"
-    UPDATED = "updated", "Corrigée"
-    DUPLICATE = "duplicate", "Doublon"
-    REJECTED = "rejected", "Rejetée"
+    ACCEPTED = "accepted", _("Acceptée")
+    UPDATED = "updated", _("Corrigée")
+    DUPLICATE = "duplicate", _("Doublon")
+    REJECTED = "rejected", _("Rejetée")
 
 
 class FileUpload(models.Model):

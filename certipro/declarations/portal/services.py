@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from certipro.accounts.audit import Actor, record
 from certipro.accounts.models import User
@@ -41,9 +42,12 @@ def receive_upload(
     """Checks the whole file, then stores it and queues its processing. Raises UploadRefused
     with a message for people when the file cannot be read as a whole: then nothing is written."""
     if uploaded.size is None or uploaded.size == 0:
-        raise UploadRefused("Le fichier est vide.")
+        raise UploadRefused(gettext("Le fichier est vide."))
     if uploaded.size > max_bytes:
-        raise UploadRefused(f"Le fichier dépasse la taille maximale de {max_bytes // (1024 * 1024)} Mo.")
+        raise UploadRefused(
+            gettext("Le fichier dépasse la taille maximale de %(size)s Mo.")
+            % {"size": max_bytes // (1024 * 1024)}
+        )
     digest = hashlib.sha256()
     uploaded.seek(0)
     try:
@@ -51,7 +55,7 @@ def receive_upload(
     except CsvProblem as problem:
         raise UploadRefused(problem.message) from None
     if total == 0:
-        raise UploadRefused("Le fichier ne contient aucune déclaration : seulement l'en-tête.")
+        raise UploadRefused(gettext("Le fichier ne contient aucune déclaration : seulement l'en-tête."))
     uploaded.seek(0)
     name = (uploaded.name or "fichier.csv")[-255:]
     with transaction.atomic():
@@ -105,6 +109,7 @@ def process_upload(*, upload_id: int, today: date) -> None:
                 _process_chunk(upload, sender, chunk, today)
     except Exception as exc:
         logger.exception("upload %s failed", upload_id)
+        # Stored with the upload, so in the platform's language (a task has no reader): not translated.
         message = exc.message if isinstance(exc, CsvProblem) else "erreur interne"
         FileUpload.objects.filter(pk=upload_id).update(
             status=UploadStatus.FAILED,

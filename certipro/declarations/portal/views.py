@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certipro.accounts.models import User
@@ -31,14 +32,14 @@ DECLARATIONS_PER_PAGE = 50
 
 # The API's error codes (contracts/declarations.md), for people; the API's own message follows.
 ERROR_LABELS = {
-    "invalid": "Champ manquant ou invalide",
-    "unknown_rpps": "RPPS inconnu",
-    "unknown_action_type": "Type d'action inconnu",
-    "not_in_referentiel": "Hors du référentiel du professionnel",
-    "not_declarable": "Action non déclarable par ce déclarant",
-    "future_date": "Date de fin dans le futur",
-    "outside_cycle": "Hors période de certification",
-    "duplicate_in_request": "Référence déjà présente plus haut dans le fichier",
+    "invalid": gettext_lazy("Champ manquant ou invalide"),
+    "unknown_rpps": gettext_lazy("RPPS inconnu"),
+    "unknown_action_type": gettext_lazy("Type d'action inconnu"),
+    "not_in_referentiel": gettext_lazy("Hors du référentiel du professionnel"),
+    "not_declarable": gettext_lazy("Action non déclarable par ce déclarant"),
+    "future_date": gettext_lazy("Date de fin dans le futur"),
+    "outside_cycle": gettext_lazy("Hors période de certification"),
+    "duplicate_in_request": gettext_lazy("Référence déjà présente plus haut dans le fichier"),
 }
 
 
@@ -120,7 +121,9 @@ def uploads(request: HttpRequest, declarant_id: int) -> HttpResponse:
                 form.add_error("file", refused.message)
             else:
                 messages.success(
-                    request, f"Fichier « {upload.original_name} » reçu : son traitement commence."
+                    request,
+                    gettext("Fichier « %(name)s » reçu : son traitement commence.")
+                    % {"name": upload.original_name},
                 )
                 return redirect("portal:upload", declarant_id=declarant.pk, upload_id=upload.pk)
         status = 400
