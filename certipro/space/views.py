@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from certipro.accounts.models import User
 from certipro.accounts.psc.config import PROVIDER_ID
 from certipro.directory.models import Professional, Specialty
+from certipro.notifications.services import unread_count
 from certipro.space.access import own_professional, viewed_professional
 from certipro.space.dashboard import build_dashboard
 from certipro.space.forms import ExerciseReportForm
@@ -72,6 +73,8 @@ def _dashboard(request: HttpRequest, professional: Professional, *, owner: bool)
         "owner": owner,
         "today": today,
         "open_reports": open_reports,
+        # The owner's messages are theirs: staff reading the account are not shown them.
+        "unread_notifications": unread_count(professional.pk) if owner else 0,
     }
     return render(request, "space/dashboard.html", context)
 

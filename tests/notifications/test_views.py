@@ -117,3 +117,14 @@ def test_a_mandatory_kind_cannot_be_declined(dr_martin: Professional) -> None:
     assert response.status_code == 200  # not a choice offered: the form names the bad value
     assert "account_opened" in text(response)
     assert not Preferences.objects.exists()
+
+
+def test_the_dashboard_tells_the_owner_of_unread_messages_and_staff_see_none(dr_martin: Professional) -> None:
+    me = signed_in(dr_martin)
+    page = text(me.get("/mon-espace/"))
+    assert "Vous avez 1 nouvelle notification. Lire mes notifications" in page
+    staff = Client()
+    staff.force_login(User.objects.create_user("agent", is_staff=True))
+    assert "nouvelle notification" not in text(staff.get("/mon-espace/professionnels/10000000017/"))
+    me.get("/mon-espace/notifications/")
+    assert "nouvelle notification" not in text(me.get("/mon-espace/"))

@@ -188,8 +188,9 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_number_of_actions(
         )
     assert count() == few
     # Session, user, professional, activation, exercises, catalogue (2), the engine's facts (4),
-    # référentiels and their types (2), specialties, actions, open reports, the DSFR's config (2).
-    with django_assert_max_num_queries(18):
+    # référentiels and their types (2), specialties, actions, open reports, unread notifications,
+    # the DSFR's config (2).
+    with django_assert_max_num_queries(19):
         activated.get("/mon-espace/")
 
 
