@@ -28,7 +28,7 @@ from certipro.directory.models import (
 )
 from certipro.directory.parsing import DirectoryRecord, Known, RowProblem, SeenKeys, open_directory
 from certipro.directory.services import change_holding, end_exercise_for_profession_change
-from certipro.notifications.events import accounts_opened
+from certipro.notifications.events import accounts_opened, period_opened
 from certipro.web.iterables import chunks
 
 BATCH = 1000
@@ -166,7 +166,9 @@ class _Run:
                 if (r.rpps, old.profession_id) not in self.seen:
                     end_exercise_for_profession_change(old, new_registration=registration)
                     self.touched.add(old.pk)
-            self._create_exercises([(professional, r)])
+            # A known person with a new profession: its period is announced (domain §7).
+            for exercise, period in self._create_exercises([(professional, r)]):
+                period_opened(period, f"inscription comme {self.labels[exercise.profession_id].lower()}")
         self._refresh()
 
     def _create(self, records: list[DirectoryRecord]) -> None:

@@ -47,7 +47,8 @@ class ScheduledReport:
     grants: int = 0
 
     def __str__(self) -> str:
-        return f"reminders {self.reminders}, grant notices {self.grants}"
+        # Due, not necessarily new: a message already recorded is not recorded again (its key).
+        return f"reminders due {self.reminders}, grant notices due {self.grants}"
 
 
 def notify_scheduled(today: date) -> ScheduledReport:

@@ -41,7 +41,9 @@ def test_the_import_that_creates_an_account_announces_it_once(
         "10000000017,Martin,Claire,claire@example.org,10,SM54,75,L,2010-06-01",
         "10000000017,Martin,Claire,claire@example.org,60,,75,L,2024-02-01",
     )
-    assert kinds(dr_martin) == [Kind.ACCOUNT_OPENED]
+    assert kinds(dr_martin) == [Kind.ACCOUNT_OPENED, Kind.PERIOD_OPENED]
+    opened = Notification.objects.get(professional=dr_martin, kind=Kind.PERIOD_OPENED)
+    assert opened.data["start"] == "2024-02-01" and opened.data["reason"] == "inscription comme infirmier"
 
 
 def test_a_claim_by_a_third_party_is_announced_and_its_replay_is_not(dr_martin: Professional) -> None:

@@ -116,7 +116,7 @@ def test_a_grant_ending_within_the_notice_is_announced_once(dr_martin: Professio
 def test_the_daily_command_reports_what_it_made(dr_martin: Professional) -> None:
     out = StringIO()
     call_command("notify_scheduled", "--today", "2028-12-31", stdout=out)
-    assert out.getvalue().strip() == "reminders 1, grant notices 0"
+    assert out.getvalue().strip() == "reminders due 1, grant notices due 0"
 
 
 def test_the_daily_command_names_a_bad_date() -> None:
