@@ -198,7 +198,11 @@ INSTALLED_APPS += [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
 ]
-MIDDLEWARE += ["allauth.account.middleware.AccountMiddleware"]
+# The second one checks the way back from Pro Santé Connect's sign-out (certipro/accounts/psc/logout.py).
+MIDDLEWARE += [
+    "allauth.account.middleware.AccountMiddleware",
+    "certipro.accounts.psc.logout.LogoutReturnMiddleware",
+]
 # Passwords for staff and declarants, never for professionals (PSC only). allauth's own backend
 # is not needed: with SOCIALACCOUNT_ONLY it has no password form to serve.
 AUTHENTICATION_BACKENDS = ["certipro.accounts.psc.backends.PasswordBackend"]
@@ -232,6 +236,10 @@ _DEV_ORIGINS = ["http://127.0.0.1:8000", "http://localhost:8000"]
 CERTIPRO_DEV_PSC_REDIRECT_URIS = env_list(
     "CERTIPRO_DEV_PSC_REDIRECT_URIS", [f"{o}/accounts/oidc/psc/login/callback/" for o in _DEV_ORIGINS]
 )
+# P12: where the built-in provider may send the browser back after signing out.
+CERTIPRO_DEV_PSC_POST_LOGOUT_REDIRECT_URIS = env_list(
+    "CERTIPRO_DEV_PSC_POST_LOGOUT_REDIRECT_URIS", [f"{o}/" for o in _DEV_ORIGINS]
+)
 CERTIPRO_PSC_METADATA_URL = env_str(
     "CERTIPRO_PSC_METADATA_URL",
     f"{_DEV_ORIGINS[0]}/dev-psc/.well-known/wallet-openid-configuration" if CERTIPRO_DEV_PSC else "",
@@ -241,6 +249,12 @@ CERTIPRO_PSC_CLIENT_SECRET = env_str(
     "CERTIPRO_PSC_CLIENT_SECRET",
     # Required as soon as a real client id is given; the built-in provider has its own.
     "certipro-dev-secret" if CERTIPRO_DEV_PSC else ("" if not CERTIPRO_PSC_CLIENT_ID else None),
+)
+# P12: where PSC sends the browser back after signing out (registered with ANS, like the redirect
+# URI). Required as soon as a real client id is given outside debug.
+CERTIPRO_PSC_POST_LOGOUT_REDIRECT_URI = env_str(
+    "CERTIPRO_PSC_POST_LOGOUT_REDIRECT_URI",
+    f"{_DEV_ORIGINS[0]}/" if DEBUG else ("" if not CERTIPRO_PSC_CLIENT_ID else None),
 )
 # P6: at least eidas1; sandbox tokens have shown eidas3 (CPS card).
 CERTIPRO_PSC_ACCEPTED_ACR = env_list("CERTIPRO_PSC_ACCEPTED_ACR", ["eidas1", "eidas2", "eidas3"])

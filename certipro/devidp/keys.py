@@ -40,12 +40,23 @@ def sign(claims: dict[str, Any], *, typ: str = "JWT") -> str:
     return jwt.encode(claims, _key(), algorithm="RS256", headers={"kid": kid(), "typ": typ})
 
 
-def verify(token: str, *, issuer: str, typ: str) -> dict[str, Any]:
-    """The claims of a token this provider signed; raises jwt.InvalidTokenError otherwise."""
+def verify(
+    token: str, *, issuer: str, typ: str, audience: str | None = None, verify_exp: bool = True
+) -> dict[str, Any]:
+    """The claims of a token this provider signed; raises jwt.InvalidTokenError otherwise.
+
+    `audience`, when given, must be the token's `aud`; `verify_exp=False` accepts an expired token
+    (an `id_token_hint` at logout, as Keycloak does: RP-initiated logout 1.0 §2).
+    """
     if jwt.get_unverified_header(token).get("typ") != typ:
         raise jwt.InvalidTokenError("wrong token type")
     claims: dict[str, Any] = jwt.decode(
-        token, _key().public_key(), algorithms=["RS256"], issuer=issuer, options={"verify_aud": False}
+        token,
+        _key().public_key(),
+        algorithms=["RS256"],
+        issuer=issuer,
+        audience=audience,
+        options={"verify_aud": audience is not None, "verify_exp": verify_exp, "require": ["iss", "sub"]},
     )
     return claims
 

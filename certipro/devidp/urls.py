@@ -11,4 +11,6 @@ urlpatterns = [
     path("protocol/openid-connect/token", views.token, name="token"),
     path("protocol/openid-connect/userinfo", views.userinfo_view, name="userinfo"),
     path("protocol/openid-connect/certs", views.jwks, name="jwks"),
+    path("protocol/openid-connect/logout", views.end_session, name="end_session"),
+    path("session/close", views.close_session, name="close_session"),  # ours, not Keycloak's
 ]

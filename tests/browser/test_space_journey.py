@@ -1,5 +1,6 @@
 """A professional's first visit, in a real browser: sign in with (the built-in) Pro Santé Connect,
-activate the account, read "Ma certification périodique". Accessible (axe-core) and keyboard-usable."""
+activate the account, read "Ma certification périodique", sign out of both. Accessible (axe-core)
+and keyboard-usable."""
 
 from __future__ import annotations
 
@@ -81,6 +82,16 @@ def test_first_sign_in_activation_and_dashboard(
         ]
     check_accessibility("the dashboard")
     screenshot("space-dashboard")
+
+    # Signing out ends the Pro Santé Connect session too (P12): the next sign-in asks again.
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_text("Votre session Pro Santé Connect est fermée, elle aussi.").wait_for()
+    assert page.url.startswith(f"{demo_site}/?state=")
+    check_accessibility("the home page after signing out")
+    page.get_by_role("link", name="Se connecter", exact=True).click()
+    page.get_by_role("button", name="Se connecter avec Pro Santé Connect").click()
+    page.get_by_role("button", name=f"{first.first_name} {first.last_name}").wait_for()
+    assert "/dev-psc/auth?" in page.url
 
 
 def test_an_unknown_identity_sees_an_accessible_refusal(

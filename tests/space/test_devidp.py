@@ -14,9 +14,11 @@ import jwt
 import pytest
 from django.test import Client
 
+from certipro.devidp import keys
 from certipro.devidp.identities import EDIT_ID_NAT
 from certipro.devidp.keys import s256
-from tests.space.psc_live import CALLBACK, CLIENT_ID, CLIENT_SECRET, configure_psc
+from certipro.devidp.views import SESSION_COOKIE
+from tests.space.psc_live import CALLBACK, CLIENT_ID, CLIENT_SECRET, HOME, configure_psc
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "http://testserver"
@@ -69,6 +71,7 @@ def exchange(client: Client, code: str, verifier: str = VERIFIER) -> Any:
 def test_discovery_is_at_psc_wallet_path_only(idp: Client) -> None:
     document = idp.get("/dev-psc/.well-known/wallet-openid-configuration").json()
     assert document["issuer"] == BASE + "/dev-psc"
+    assert document["end_session_endpoint"] == BASE + "/dev-psc/protocol/openid-connect/logout"
     assert document["code_challenge_methods_supported"] == ["S256"]
     assert idp.get("/dev-psc/.well-known/openid-configuration").status_code == 404
 
@@ -137,6 +140,105 @@ def test_pkce_is_required(idp: Client) -> None:
 def test_the_edit_test_identity_is_offered_so_its_refusal_can_be_seen(idp: Client) -> None:
     info_code = get_code(idp, EDIT_ID_NAT)
     assert exchange(idp, info_code).status_code == 200
+    # No provider session for an identity the relying party refuses: the chooser comes back.
+    assert SESSION_COOKIE not in idp.cookies
+
+
+# --- The provider's own session, and RP-initiated logout (P12) ---
+
+LOGOUT = "/dev-psc/protocol/openid-connect/logout"
+
+
+def id_token_of(client: Client) -> str:
+    token: str = exchange(client, get_code(client)).json()["id_token"]
+    return token
+
+
+def test_once_an_identity_is_chosen_the_provider_asks_nothing_until_logout(idp: Client) -> None:
+    get_code(idp)
+    again = idp.get("/dev-psc/auth", authorize_params())
+    assert again.status_code == 302 and "code=" in again["Location"]  # as PSC: no question asked
+    assert exchange(idp, parse_qs(urlparse(again["Location"]).query)["code"][0]).status_code == 200
+    assert idp.get("/dev-psc/auth", authorize_params(prompt="login")).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_logout_ends_the_provider_session_and_goes_back_with_the_state(idp: Client, method: str) -> None:
+    id_token = id_token_of(idp)
+    response = getattr(idp, method)(
+        LOGOUT, {"id_token_hint": id_token, "post_logout_redirect_uri": BASE + HOME, "state": "s7ate"}
+    )
+    assert response.status_code == 302 and response["Location"] == BASE + HOME + "?state=s7ate"
+    assert response.cookies[SESSION_COOKIE].value == ""
+    page = idp.get("/dev-psc/auth", authorize_params())
+    assert page.status_code == 200 and "Choisissez l'identité de test" in page.content.decode()
+
+
+def test_an_expired_id_token_is_still_a_good_hint_and_the_state_is_optional(idp: Client) -> None:
+    claims = jwt.decode(id_token_of(idp), options={"verify_signature": False})
+    expired = keys.sign(claims | {"iat": 1_000_000_000, "exp": 1_000_000_300})
+    response = idp.get(LOGOUT, {"id_token_hint": expired, "post_logout_redirect_uri": BASE + HOME})
+    assert response.status_code == 302 and response["Location"] == BASE + HOME
+    assert "vous êtes déconnecté" in idp.get(LOGOUT, {"id_token_hint": expired}).content.decode().lower()
+
+
+def forged_rsa_token(claims: dict[str, Any]) -> str:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return jwt.encode(claims, other, algorithm="RS256", headers={"kid": keys.kid(), "typ": "JWT"})
+
+
+@pytest.mark.parametrize(
+    ("hint", "redirect", "message"),
+    [
+        (None, BASE + HOME, "Adresse de retour après déconnexion non enregistrée"),
+        ("", BASE + HOME, "jeton d'identité (id_token_hint) est absent"),
+        ("forged", BASE + HOME, "n'est pas signé par ce fournisseur"),
+        ("hs256", BASE + HOME, "n'est pas signé par ce fournisseur"),
+        ("other-client", BASE + HOME, "a été émis pour un autre client"),
+        ("other-issuer", BASE + HOME, "vient d'un autre émetteur"),
+        ("access-token", BASE + HOME, "n'est pas un jeton d'identité"),
+        ("not-a-jwt", BASE + HOME, "illisible"),
+    ],
+)
+def test_a_bad_logout_request_is_refused_in_french_and_ends_nothing(
+    idp: Client, hint: str | None, redirect: str, message: str
+) -> None:
+    id_token = id_token_of(idp)
+    claims = jwt.decode(id_token, options={"verify_signature": False})
+    hints = {
+        None: id_token,
+        "": "",
+        "forged": forged_rsa_token(claims),
+        "hs256": jwt.encode(claims, "s" * 32, algorithm="HS256", headers={"typ": "JWT"}),
+        "other-client": keys.sign(claims | {"aud": "someone-else"}),
+        "other-issuer": keys.sign(
+            claims | {"iss": "https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet"}
+        ),
+        "access-token": keys.sign(claims, typ="at+jwt"),
+        "not-a-jwt": "abc.def",
+    }
+    params = {"id_token_hint": hints[hint], "post_logout_redirect_uri": redirect, "state": "s7ate"}
+    if hint is None:
+        params["post_logout_redirect_uri"] = "https://evil.example/"
+    response = idp.get(LOGOUT, params)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Requête de déconnexion refusée" in page and message in page.replace("&#x27;", "'")
+    assert SESSION_COOKIE not in response.cookies
+    assert idp.get("/dev-psc/auth", authorize_params()).status_code == 302  # still signed in there
+
+
+def test_after_a_refused_logout_the_test_session_can_be_closed_by_hand(idp: Client) -> None:
+    claims = jwt.decode(id_token_of(idp), options={"verify_signature": False})
+    refused = idp.get(
+        LOGOUT, {"id_token_hint": forged_rsa_token(claims), "post_logout_redirect_uri": BASE + HOME}
+    )
+    assert refused.status_code == 400 and "Fermer la session de test" in refused.content.decode()
+    closed = idp.post("/dev-psc/session/close")
+    assert closed.status_code == 200 and closed.cookies[SESSION_COOKIE].value == ""
+    assert idp.get("/dev-psc/auth", authorize_params()).status_code == 200  # the chooser again
 
 
 def test_everything_is_404_when_switched_off(settings: Any, db: None) -> None:
@@ -144,6 +246,7 @@ def test_everything_is_404_when_switched_off(settings: Any, db: None) -> None:
     client = Client()
     assert client.get("/dev-psc/.well-known/wallet-openid-configuration").status_code == 404
     assert client.get("/dev-psc/protocol/openid-connect/certs").status_code == 404
+    assert client.get("/dev-psc/protocol/openid-connect/logout").status_code == 404
 
 
 def run_settings(**env: str) -> subprocess.CompletedProcess[str]:
@@ -170,3 +273,16 @@ def test_settings_refuse_the_dev_provider_outside_debug() -> None:
 def test_a_real_client_id_requires_its_secret() -> None:
     result = run_settings(CERTIPRO_DEBUG="1", CERTIPRO_PSC_CLIENT_ID="prod-client")
     assert "CERTIPRO_PSC_CLIENT_SECRET is required" in result.stderr
+
+
+def test_a_real_client_needs_its_post_logout_address_outside_debug() -> None:
+    production = {
+        "CERTIPRO_SECRET_KEY": "k" * 40,
+        "CERTIPRO_ALLOWED_HOSTS": "certipro.example",
+        "CERTIPRO_PSC_CLIENT_ID": "prod-client",
+        "CERTIPRO_PSC_CLIENT_SECRET": "secret",
+    }
+    result = run_settings(**production)
+    assert "CERTIPRO_PSC_POST_LOGOUT_REDIRECT_URI is required" in result.stderr
+    uri = {"CERTIPRO_PSC_POST_LOGOUT_REDIRECT_URI": "https://certipro.example/"}
+    assert run_settings(**production, **uri).returncode == 0

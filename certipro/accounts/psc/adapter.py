@@ -2,7 +2,8 @@
 
 A PSC sign-in is accepted only for a professional of the directory, found by RPPS; the user is
 created (or found) from that professional before allauth's own sign-up could run, so allauth
-never creates an account by itself and never looks at an e-mail address.
+never creates an account by itself and never looks at an e-mail address. Once the professional
+is signed in, PSC's ID token goes into the session, for the sign-out only (`logout.py`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -29,6 +30,7 @@ from certipro.accounts.psc.claims import (
     trimmed_claims,
 )
 from certipro.accounts.psc.config import PROVIDER_ID
+from certipro.accounts.psc.logout import remember_id_token
 from certipro.directory.models import Professional
 
 logger = logging.getLogger("certipro.psc")
@@ -44,6 +46,12 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth is
         if getattr(request.user, "professional_id", None):
             return reverse("space:dashboard")
         return str(super().get_login_redirect_url(request))
+
+    def post_login(self, request: HttpRequest, user: User, **kwargs: Any) -> HttpResponse:
+        response: HttpResponse = super().post_login(request, user, **kwargs)
+        # Once signed in (our session is the new one): PSC's ID token, for the sign-out (P12).
+        remember_id_token(request, (kwargs.get("signal_kwargs") or {}).get("sociallogin"))
+        return response
 
 
 class PSCAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]
