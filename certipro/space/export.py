@@ -18,6 +18,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from certipro.accounts.audit import Actor, record
 from certipro.accounts.models import AuditEntry, User
@@ -27,6 +28,7 @@ from certipro.directory.models import Professional
 from certipro.notifications.kinds import render as render_notification
 from certipro.notifications.models import Notification, Preferences
 from certipro.space.models_actions import ActionNote, Evidence
+from certipro.space.models_plan import Plan, PlannedAction
 
 # What an entry of the journal means, for the professional; other verbs are shown as they are.
 VERB_LABELS = {
@@ -57,6 +59,13 @@ def viewings(professional: Professional, user: User) -> QuerySet[AuditEntry]:
 
 
 def describe(entry: AuditEntry) -> str:
+    if entry.verb == "plan.viewed":
+        # It names the employer that read the shared plan (decision 0004): a label with a name
+        # cannot be a msgid, so it is rendered here, in the reader's language.
+        name = entry.data.get("declarant", "")
+        return gettext("Consultation de votre plan d'actions par votre employeur « %(name)s »") % {
+            "name": name
+        }
     return VERB_LABELS.get(entry.verb, entry.verb)
 
 
@@ -136,6 +145,30 @@ def export_data(professional: Professional, *, user: User, fmt: str) -> dict[str
                 "depose_le": e.uploaded_at,
             }
             for e in Evidence.objects.filter(professional=p, action__professional=p).order_by("pk")
+        ],
+        "plans": [
+            {
+                "profession": plan.exercise.profession_id,
+                "partage_avec": plan.employer.name if plan.employer else "",
+                "cree_le": plan.created_at,
+                "modifie_le": plan.updated_at,
+            }
+            for plan in Plan.objects.filter(professional=p)
+            .select_related("exercise", "employer")
+            .order_by("pk")
+        ],
+        "actions_prevues": [
+            {
+                "profession": item.exercise.profession_id,
+                "type": item.type_code,
+                "axe": item.axis,
+                "date_cible": item.target_date,
+                "note": item.note,
+                "action_realisee": item.done_action_id or "",
+            }
+            for item in PlannedAction.objects.filter(professional=p, plan__professional=p)
+            .select_related("exercise")
+            .order_by("pk")
         ],
         "notifications": [
             _notification(n) for n in Notification.objects.filter(professional=p).order_by("pk")

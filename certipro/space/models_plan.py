@@ -15,11 +15,21 @@ class Plan(models.Model):
 
     Sharing is a choice about the plan as a whole, not per item: an employer shown half a plan
     would draw wrong conclusions, and one switch is what the professional can keep track of.
+    `employer` is that switch: the one employer the plan is shared with, chosen by the professional
+    among those that declared an action for them (`plan.allowed_employers`, decision 0004), or
+    None when the plan is not shared.
     """
 
     professional = models.ForeignKey("directory.Professional", on_delete=models.CASCADE, related_name="+")
     exercise = models.OneToOneField("directory.Exercise", on_delete=models.CASCADE, related_name="plan")
-    shared_with_employer = models.BooleanField(default=False)
+    employer = models.ForeignKey(
+        "declarations.Declarant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shared_plans",
+        help_text="the employer the professional shares this plan with; empty: not shared",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,20 +1,24 @@
-"""The personal plan: what it forecasts (pure rules), what the page shows, and its writes.
+"""The personal plan: what it forecasts (pure rules), what the pages show, and its writes.
 
 `forecast` and `match_done` take plain data and dates and return plain data (no ORM, no clock).
 The page's builder reads the engine's own status (`status_object`), as the dashboard does, and
 links planned items to the actions that fulfilled them when the plan is shown: `record_action`
-knows nothing of plans.
+knows nothing of plans. `summarize_plans` gives an employer the same forecast for the plans
+shared with it (decision 0004), for a page of plans at once and without writing anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from certipro.accounts.audit import Actor, record
 from certipro.accounts.models import User
@@ -22,6 +26,7 @@ from certipro.actions.models import Action, ActionState
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import evaluate_exercises
 from certipro.certification.status import status_object
+from certipro.declarations.models import Declarant, DeclarantKind
 from certipro.directory.models import Exercise, Professional
 from certipro.referentiels.models import ActionType, Referentiel
 from certipro.space.dashboard import AXIS_LABELS
@@ -185,6 +190,7 @@ class PlanPage:
     types: list[TypeOption]
     late: int
     can_share: bool
+    employers: list[Declarant] = field(default_factory=list)  # those the plan may be shared with
 
 
 def plannable_types(labels: Sequence[str]) -> list[TypeOption]:
@@ -217,15 +223,12 @@ def build_plan(exercise: Exercise, *, today: date) -> PlanPage | None:
     data = status_object(status)
     period = status.period
     types = plannable_types(status.evaluation.referentiels)
-    plan = Plan.objects.filter(exercise=exercise).first()
+    plan = Plan.objects.filter(exercise=exercise).select_related("employer").first()
     items = list(PlannedAction.objects.filter(professional_id=exercise.professional_id, exercise=exercise))
     intents = link_done_actions(exercise, items, today=today)
-    counts = [AxisCount(a["axis"], a["required"], a["counted"]) for a in data["axes"]]
-    result = forecast(axes=counts, items=intents, end=period.end, today=today)
-    titles = {t.code: t.title for t in types}
-    missing_titles = {i.type_code for i in items} - titles.keys()
-    if missing_titles:  # a type of a former référentiel (D-14): any version's title will do
-        titles.update(ActionType.objects.filter(code__in=missing_titles).values_list("code", "title"))
+    result = forecast(axes=_axis_counts(data), items=intents, end=period.end, today=today)
+    titles = type_titles(types, {i.type_code for i in items})
+    can_share = exercise.practice_mode_id in EMPLOYED_MODES
     axes = [AxisPlan(f.axis, AXIS_LABELS[f.axis], f) for f in result.axes]
     by_axis = {a.axis: a for a in axes}
     for item in items:
@@ -248,8 +251,90 @@ def build_plan(exercise: Exercise, *, today: date) -> PlanPage | None:
         exempt_axes=[a["axis"] for a in data["axes"] if a["status"] == "exempt"],
         types=types,
         late=len(result.late),
-        can_share=exercise.practice_mode_id in EMPLOYED_MODES,
+        can_share=can_share,
+        employers=list(allowed_employers(exercise.professional_id)) if can_share else [],
     )
+
+
+def _axis_counts(data: dict[str, Any]) -> list[AxisCount]:
+    """The engine's count per axis, from its status object (never re-derived here)."""
+    return [AxisCount(a["axis"], a["required"], a["counted"]) for a in data["axes"]]
+
+
+def type_titles(types: Iterable[TypeOption], codes: set[str]) -> dict[str, str]:
+    """The title of each code: from the référentiels in force, else from any version (D-14)."""
+    titles = {t.code: t.title for t in types}
+    missing = codes - titles.keys()
+    if missing:  # a type of a former référentiel: any version's title will do
+        titles.update(ActionType.objects.filter(code__in=missing).values_list("code", "title"))
+    return {code: titles.get(code, code) for code in codes}
+
+
+# --- Plans shared with an employer: several at once, read only -------------------------------------
+
+
+@dataclass
+class PlanSummary:
+    """What the owner's page computes for one plan, for an employer's pages (decision 0004).
+
+    `end` and `forecast` are None when no period is open today. `done` holds the items a
+    counting action fulfils, matched as on the owner's page but not written: an employer's read
+    changes nothing in the professional's account.
+    """
+
+    plan: Plan
+    items: list[PlannedAction]
+    done: frozenset[int]
+    start: date | None = None
+    end: date | None = None
+    forecast: Forecast | None = None
+    exempt_axes: tuple[int, ...] = ()
+    referentiels: tuple[str, ...] = ()
+
+    @property
+    def planned_per_axis(self) -> list[int]:
+        """The number of items of the plan in each axis, 1 to 4: a count says nothing private."""
+        return [sum(1 for i in self.items if i.axis == axis) for axis in (1, 2, 3, 4)]
+
+
+def summarize_plans(plans: Sequence[Plan], *, today: date) -> list[PlanSummary]:
+    """The forecast of each plan, in order, with a fixed number of queries whatever their number.
+
+    The plans must come with `exercise__professional` and `exercise__profession` (select_related).
+    """
+    if not plans:
+        return []
+    exercises = [p.exercise for p in plans]
+    statuses = {
+        s.exercise.pk: s for s in evaluate_exercises(exercises, as_of=today, catalogue=load_catalogue())
+    }
+    items: dict[int, list[PlannedAction]] = defaultdict(list)
+    owners = {p.professional_id for p in plans}  # every read of items filters on their owner
+    for item in PlannedAction.objects.filter(plan__in=plans, professional_id__in=owners):
+        items[item.plan_id].append(item)
+    done_by_exercise = _counting_actions(
+        exercises, {i.type_code for rows in items.values() for i in rows}, today=today
+    )
+    summaries = []
+    for plan in plans:
+        rows = items.get(plan.pk, [])
+        intents = _intents(rows)
+        links = match_done(
+            intents, done_by_exercise.get((plan.exercise.professional_id, plan.exercise.profession_id), [])
+        )
+        summary = PlanSummary(plan, rows, frozenset(k for k, v in links.items() if v is not None))
+        status = statuses.get(plan.exercise_id)
+        if status is not None:
+            data = status_object(status)
+            linked = [_linked(i, links[i.key]) for i in intents]
+            summary.start, summary.end = status.period.start, status.period.end
+            summary.forecast = forecast(
+                axes=_axis_counts(data), items=linked, end=status.period.end, today=today
+            )
+            summary.exempt_axes = tuple(a["axis"] for a in data["axes"] if a["status"] == "exempt")
+            summary.referentiels = tuple(status.evaluation.referentiels)
+        summaries.append(summary)
+    return summaries
 
 
 # --- Writes ----------------------------------------------------------------------------------------
@@ -257,36 +342,47 @@ def build_plan(exercise: Exercise, *, today: date) -> PlanPage | None:
 
 def link_done_actions(exercise: Exercise, items: list[PlannedAction], *, today: date) -> list[Intent]:
     """Sets `done_action` on the items a counting action fulfils (and clears stale links)."""
-    intents = [
-        Intent(
-            i.pk,
-            i.type_code,
-            i.axis,
-            i.target_date,
-            timezone.localdate(i.created_at),
-            i.done_action_id,
-        )
-        for i in items
-    ]
+    intents = _intents(items)
     if not items:
         return intents
-    actions = [
-        Done(pk, code, end)
-        for pk, code, end in Action.objects.filter(
-            professional_id=exercise.professional_id,
-            profession_id=exercise.profession_id,
-            state__in=COUNTING,
-            type_code__in={i.type_code for i in items},
-            end_date__lte=today,
-        ).values_list("pk", "type_code", "end_date")
-    ]
-    links = match_done(intents, actions)
+    actions = _counting_actions([exercise], {i.type_code for i in items}, today=today)
+    links = match_done(intents, actions.get((exercise.professional_id, exercise.profession_id), []))
     changed = [i for i in items if links[i.pk] != i.done_action_id]
     for item in changed:
         item.done_action_id = links[item.pk]
     if changed:
         PlannedAction.objects.bulk_update(changed, ["done_action"])
-    return [Intent(i.key, i.type_code, i.axis, i.target_date, i.planned_on, links[i.key]) for i in intents]
+    return [_linked(i, links[i.key]) for i in intents]
+
+
+def _intents(items: Sequence[PlannedAction]) -> list[Intent]:
+    return [
+        Intent(i.pk, i.type_code, i.axis, i.target_date, timezone.localdate(i.created_at), i.done_action_id)
+        for i in items
+    ]
+
+
+def _linked(intent: Intent, action: int | None) -> Intent:
+    return Intent(intent.key, intent.type_code, intent.axis, intent.target_date, intent.planned_on, action)
+
+
+def _counting_actions(
+    exercises: Sequence[Exercise], codes: set[str], *, today: date
+) -> dict[tuple[int, str], list[Done]]:
+    """The counting actions of these types, by (professional, profession): one query."""
+    found: dict[tuple[int, str], list[Done]] = defaultdict(list)
+    if not codes:
+        return found
+    rows = Action.objects.filter(
+        professional_id__in={e.professional_id for e in exercises},
+        profession_id__in={e.profession_id for e in exercises},
+        state__in=COUNTING,
+        type_code__in=codes,
+        end_date__lte=today,
+    ).values_list("pk", "professional_id", "profession_id", "type_code", "end_date")
+    for pk, professional_id, profession_id, code, end in rows:
+        found[(professional_id, profession_id)].append(Done(pk, code, end))
+    return found
 
 
 class PlanRefused(ValueError):
@@ -344,16 +440,60 @@ def remove_planned_action(*, item: PlannedAction, user: User) -> None:
     item.delete()
 
 
+def allowed_employers(professional_id: int) -> QuerySet[Declarant]:
+    """The employers a professional may share a plan with (decision 0004): active employers that
+    declared at least one action for them, an existing relationship anyone can check."""
+    declared = Action.objects.filter(professional_id=professional_id, declarant__isnull=False)
+    return Declarant.objects.filter(
+        kind=DeclarantKind.EMPLOYER, is_active=True, pk__in=declared.values("declarant_id")
+    ).order_by("name", "pk")
+
+
 @transaction.atomic
-def share_plan(*, professional: Professional, user: User, exercise: Exercise, shared: bool) -> Plan:
-    """Records the professional's choice to share the plan with their employer (the flag only)."""
-    plan, _ = Plan.objects.get_or_create(exercise=exercise, defaults={"professional": professional})
-    plan.shared_with_employer = shared
-    plan.save(update_fields=["shared_with_employer", "updated_at"])
-    record(
-        actor=Actor.for_user(user, "professional"),
-        verb="plan.shared" if shared else "plan.unshared",
-        professional_id=professional.pk,
-        obj=plan,
+def share_plan(
+    *, professional: Professional, user: User, exercise: Exercise, employer: Declarant | None
+) -> Plan:
+    """Shares the whole plan with `employer`, or stops sharing it (None); the one switch.
+
+    Raises PlanRefused, with nothing written, when the employer is not one of `allowed_employers`
+    or when the professional is not salaried in this exercise. Choosing another employer
+    withdraws the plan from the first one: a plan is shared with one employer at most.
+    """
+    if employer is not None:
+        if exercise.practice_mode_id not in EMPLOYED_MODES:
+            raise PlanRefused(
+                "employer", gettext("Seul un professionnel salarié peut partager son plan avec un employeur.")
+            )
+        if not allowed_employers(professional.pk).filter(pk=employer.pk).exists():
+            raise PlanRefused(
+                "employer",
+                gettext(
+                    "Ce déclarant ne peut pas recevoir votre plan : seul un employeur qui a déclaré "
+                    "une action pour vous peut être choisi."
+                ),
+            )
+    plan, _ = Plan.objects.select_for_update().get_or_create(
+        exercise=exercise, defaults={"professional": professional}
     )
+    if plan.employer_id == (employer.pk if employer else None):
+        return plan  # nothing changes, nothing to journal
+    actor = Actor.for_user(user, "professional")
+    if plan.employer_id is not None:
+        record(
+            actor=actor,
+            verb="plan.unshared",
+            professional_id=professional.pk,
+            obj=plan,
+            data={"declarant": plan.employer_id},
+        )
+    plan.employer = employer
+    plan.save(update_fields=["employer", "updated_at"])
+    if employer is not None:
+        record(
+            actor=actor,
+            verb="plan.shared",
+            professional_id=professional.pk,
+            obj=plan,
+            data={"declarant": employer.pk},
+        )
     return plan

@@ -1,4 +1,7 @@
-"""Pages of "Mon plan": the plan of one exercise, add and remove an item, share it. Owner only (404)."""
+"""Pages of "Mon plan": the plan of one exercise, add and remove an item, share it. Owner only (404).
+
+The employer's side of a shared plan is in the declarants' portal (`declarations/portal/views_plans.py`).
+"""
 
 from __future__ import annotations
 
@@ -15,10 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dsfr.forms import DsfrBaseForm
 
 from certipro.accounts.models import User
+from certipro.declarations.models import Declarant
 from certipro.directory.models import Exercise, Professional
 from certipro.space.dashboard import AXIS_LABELS
 from certipro.space.forms_actions import DateInput
-from certipro.space.models_plan import PlannedAction
+from certipro.space.models_plan import Plan, PlannedAction
 from certipro.space.plan import (
     EMPLOYED_MODES,
     PlanPage,
@@ -80,6 +84,25 @@ class PlannedActionForm(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr is u
         return self.options[self.cleaned_data["type"]]
 
 
+class ShareForm(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr is untyped
+    """The employer to share the plan with, among those allowed (decision 0004)."""
+
+    employer = forms.ChoiceField(
+        label=gettext_lazy("Employeur"),
+        help_text=gettext_lazy("Les employeurs qui ont déclaré une action pour vous dans CertiPro."),
+    )
+
+    def __init__(self, *args: Any, employers: list[Declarant], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.employers = {str(e.pk): e for e in employers}
+        choices = [(str(e.pk), e.name) for e in employers]
+        self.fields["employer"].choices = [("", gettext("Choisir un employeur")), *choices]
+
+    @property
+    def chosen(self) -> Declarant:
+        return self.employers[self.cleaned_data["employer"]]
+
+
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)  # owner_page let only a professional's user through
     return request.user
@@ -103,11 +126,17 @@ def _page(exercise: Exercise, today: date) -> PlanPage:
     return page
 
 
+def _share_form(page: PlanPage, data: Any = None) -> ShareForm:
+    initial = {"employer": str(page.plan.employer_id)} if page.plan and page.plan.employer_id else None
+    return ShareForm(data, employers=page.employers, initial=initial)
+
+
 @require_GET
 @owner_page
 def plan(request: HttpRequest, professional: Professional, profession: str) -> HttpResponse:
     page = _page(_exercise(professional, profession), timezone.localdate())
-    return render(request, "space/plan.html", {"professional": professional, "page": page})
+    context = {"professional": professional, "page": page, "share_form": _share_form(page)}
+    return render(request, "space/plan.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -155,15 +184,37 @@ def plan_remove(request: HttpRequest, professional: Professional, profession: st
 @require_POST
 @owner_page
 def plan_share(request: HttpRequest, professional: Professional, profession: str) -> HttpResponse:
+    """Shares the plan with the employer chosen in the form, or stops sharing it ("unshare")."""
     exercise = _exercise(professional, profession)
+    if request.POST.get("unshare"):
+        # Always possible while shared, even once no longer salaried: the choice stays the owner's.
+        plan = Plan.objects.filter(exercise=exercise).select_related("employer").first()
+        if plan is None or plan.employer is None:
+            return redirect("space:plan", profession=profession)
+        name = plan.employer.name
+        share_plan(professional=professional, user=_user(request), exercise=exercise, employer=None)
+        messages.success(
+            request,
+            gettext("Votre plan n'est plus partagé : « %(name)s » ne peut plus le consulter.")
+            % {"name": name},
+        )
+        return redirect("space:plan", profession=profession)
     if exercise.practice_mode_id not in EMPLOYED_MODES:
         raise Http404
-    shared = request.POST.get("shared") == "1"
-    share_plan(professional=professional, user=_user(request), exercise=exercise, shared=shared)
-    messages.success(
-        request,
-        gettext("Votre choix de partager votre plan est enregistré.")
-        if shared
-        else gettext("Votre plan n'est plus marqué comme partagé avec votre employeur."),
-    )
-    return redirect("space:plan", profession=profession)
+    page = _page(exercise, timezone.localdate())
+    form = _share_form(page, request.POST)
+    if form.is_valid():
+        try:
+            share_plan(
+                professional=professional, user=_user(request), exercise=exercise, employer=form.chosen
+            )
+        except PlanRefused as refused:
+            form.add_error(refused.field, refused.message)
+        else:
+            messages.success(
+                request,
+                gettext("Votre plan est partagé avec « %(name)s ».") % {"name": form.chosen.name},
+            )
+            return redirect("space:plan", profession=profession)
+    context = {"professional": professional, "page": page, "share_form": form}
+    return render(request, "space/plan.html", context, status=400)

@@ -17,6 +17,7 @@ from certipro.accounts.audit import Actor
 from certipro.accounts.models import User
 from certipro.actions.models import ActionState, Channel, Source
 from certipro.actions.services import change_action_state, record_action
+from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
 from certipro.space.models import Activation
 from certipro.space.models_plan import Plan, PlannedAction
@@ -228,18 +229,24 @@ def test_a_full_plan_says_so(me: Client) -> None:
     assert "Votre plan couvre les quatre axes avant le 31 décembre 2031" in text(me.get(URL))
 
 
-def test_only_an_employed_professional_may_share_and_only_the_flag_is_kept(
+def test_only_an_employed_professional_may_share_and_only_with_an_employer_that_declared_for_them(
     me: Client, bernard: Professional
 ) -> None:
     assert "Partager mon plan" not in text(me.get(URL))  # Dr Martin is libérale
-    assert me.post(f"{URL}partage/", {"shared": "1"}).status_code == 404
+    assert me.post(f"{URL}partage/", {"employer": "1"}).status_code == 404
     theirs = signed_in(bernard)
-    assert "ne peut pas encore consulter votre plan" in text(theirs.get(URL))
-    assert theirs.post(f"{URL}partage/", {"shared": "1"})["Location"] == URL
-    assert Plan.objects.get(professional=bernard).shared_with_employer
-    assert "Partage choisi" in text(theirs.get(URL))
-    theirs.post(f"{URL}partage/", {"shared": "0"})
-    assert not Plan.objects.get(professional=bernard).shared_with_employer
+    # No employer has declared anything for Julien Bernard yet: the page says how one appears.
+    assert "Un employeur apparaît ici dès qu'il a déclaré une action pour vous" in text(theirs.get(URL))
+    hospital, _, _ = create_declarant(kind="employer", name="CH Exemple", actor=ACTOR)
+    record_action(
+        professional=bernard, type_code="MG-FC", end_date=TODAY, source=Source.EMPLOYER,
+        channel=Channel.API, actor=ACTOR, today=TODAY, declarant_id=hospital.pk, external_id="E-1",
+    )  # fmt: skip
+    assert theirs.post(f"{URL}partage/", {"employer": str(hospital.pk)})["Location"] == URL
+    assert Plan.objects.get(professional=bernard).employer == hospital
+    assert "Votre plan est partagé avec « CH Exemple »." in text(theirs.get(URL))
+    theirs.post(f"{URL}partage/", {"unshare": "1"})
+    assert Plan.objects.get(professional=bernard).employer is None
 
 
 def test_the_plan_page_runs_a_fixed_number_of_queries(me: Client, dr_martin: Professional) -> None:

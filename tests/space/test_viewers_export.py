@@ -127,3 +127,19 @@ def test_the_csv_export_is_one_file_per_section_in_a_zip(me: Client, dr_martin: 
     } <= set(archive.namelist())
     rows = list(csv.DictReader(io.StringIO(archive.read("actions.csv").decode("utf-8-sig"))))
     assert rows[0]["intitule"] == "Formation" and rows[0]["fin"] == "2025-03-11"
+
+
+def test_the_export_holds_my_plan_and_with_whom_i_share_it(me: Client, dr_martin: Professional) -> None:
+    me.post(
+        "/mon-espace/plan/10/ajouter/",
+        {"type": "MG-FC|1", "target_date": "2027-03-01", "note": "Au printemps"},
+    )
+    data = json.loads(me.get("/mon-espace/mes-donnees/certipro.json").content)
+    assert data["plans"][0]["profession"] == "10" and data["plans"][0]["partage_avec"] == ""
+    [item] = data["actions_prevues"]
+    assert (item["type"], item["axe"], item["date_cible"], item["note"]) == (
+        "MG-FC",
+        1,
+        "2027-03-01",
+        "Au printemps",
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from certipro.declarations.portal import views
+from certipro.declarations.portal import views, views_plans
 
 app_name = "portal"
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("<int:declarant_id>/envois/<int:upload_id>/etat/", views.upload_state, name="upload_state"),
     path("<int:declarant_id>/envois/<int:upload_id>/rejets.csv", views.rejections_csv, name="rejections_csv"),
     path("<int:declarant_id>/declarations/", views.declarations, name="declarations"),
+    # Plans partagés (views_plans.py): the plans professionals share with this employer.
+    path("<int:declarant_id>/plans/", views_plans.plans, name="plans"),
+    path("<int:declarant_id>/plans/<int:plan_id>/", views_plans.plan_detail, name="plan"),
 ]
