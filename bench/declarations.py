@@ -1,23 +1,28 @@
 """Batches of declarations through the HTTP API, against a raw COPY of the same rows.
 
     python -m bench.declarations [--batches 10] [--batch-size 1000] [--repeat 3] [--profile]
+                                 [--clients 2] [--workers 2] [--server gunicorn|runserver]
     python -m bench.declarations --cleanup-only
 
 On the database the generator filled (`DATABASE_URL`), in one run: a declarant and its token
 (`create_declarant`), realistic declarations for random existing professionals (action types their
 current référentiels let a training body declare, end dates inside their period and not in the
-future, about 2 % errors: unknown RPPS, future date, unknown type), the real Django app served by
-`manage.py runserver --noreload --nothreading` on 127.0.0.1 (DEBUG off), and the batches POSTed one
-after the other with `http.client`, timed end to end. Then, in the same run, the baseline: the very
-rows the API wrote, COPYed again (one COPY and one commit per batch, as the API commits per request)
-into `actions_action` alone, then into `actions_action` + `actions_actiontransition`. Repeated
-`--repeat` times; medians and the ratio ours / COPY (accepted actions per second) are printed.
+future, about 2 % errors: unknown RPPS, future date, unknown type), the real Django app served on
+127.0.0.1 (DEBUG off) by gunicorn (`--workers` processes, persistent database connections) or by
+`manage.py runserver --noreload --nothreading`, and the batches POSTed by `--clients` concurrent
+clients (`http.client`), each for its own share of the professionals (as independent declarants
+would: they never wait on each other's rows), timed end to end. Then, in the same run, the
+baseline: the very rows the API wrote, COPYed again by as many concurrent connections (one COPY
+and one commit per batch, as the API commits per request), into `actions_action` alone, into
+`actions_action` + `actions_actiontransition`, and into those + `accounts_auditentry` (all the rows
+the API writes per declaration). Repeated `--repeat` times; medians and the ratios ours / COPY
+(accepted actions per second) are printed.
 
 Everything it writes is removed at the end (`cleanup`, also run first, and alone with
-`--cleanup-only`): the actions, transitions, flags, audit entries, uploads, token and declarant it
-created; the self-declared actions a declaration merged with (D-33) and the status snapshots of
-every professional it sampled are restored from copies taken before the run. Only the sequences
-stay advanced.
+`--cleanup-only`): the actions, transitions, flags, audit entries, notifications, uploads, token
+and declarant it created; the self-declared actions a declaration merged with (D-33) and the status
+snapshots of every professional it sampled are restored from copies taken before the run. Only the
+sequences stay advanced.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -50,6 +57,9 @@ PEOPLE_TABLE = "bench_decl_people"
 CLAIMS_TABLE = "bench_decl_claims"
 SNAPSHOTS_TABLE = "bench_decl_snapshots"
 MERGED_TABLE = "bench_decl_merged"
+NOTIFIED_TABLE = "bench_decl_notified"
+NOTIFICATIONS_TABLE = "notifications_notification"
+TASKS_TABLE = "django_tasks_database_dbtaskresult"
 ERRORS = (("unknown_rpps", 0.01), ("future_date", 0.005), ("unknown_action_type", 0.005))
 TITLES = (
     "Insuffisance cardiaque en ville",
@@ -67,15 +77,19 @@ PARTS = {
     ("declarations/schemas.py", "parse_declaration"): "parse and validate (pydantic)",
     ("actions/checks.py", "__init__"): "checks: load the accounts (ClaimChecker)",
     ("actions/checks.py", "check"): "checks: each declaration",
-    ("declarations/intake.py", "_self_declared"): "load self-declared actions (D-33)",
+    ("declarations/intake.py", "_split"): "replays (D-32), merges (D-33) found, in all",
+    ("declarations/intake_sql.py", "around"): "read around the batch (D-33 merges, D-34 hours)",
     ("declarations/intake.py", "_through_entry_point"): "replays/merges through record_action",
-    ("declarations/intake.py", "_insert"): "insert actions + transitions + audit",
+    ("declarations/intake.py", "_insert_new"): "insert actions + transitions + audit",
     ("actions/anomalies.py", "_impossible_hours"): "flags: impossible hours",
     ("actions/anomalies.py", "_mass_claims"): "flags: mass claims",
     ("actions/anomalies.py", "flag_claims"): "flags (D-34), in all",
-    ("certification/status.py", "refresh_status"): "snapshot refresh, in all",
-    ("certification/evaluation.py", "evaluate_exercises"): "snapshot refresh: evaluate",
-    ("certification/status.py", "write_snapshots"): "snapshot refresh: write",
+    ("certification/bulk.py", "refresh_exercises"): "snapshot refresh, in all",
+    ("certification/bulk.py", "_fetched"): "snapshot refresh: read (SQL pre-aggregated)",
+    ("certification/bulk.py", "reference_path"): "snapshot refresh: reference path (dates matter)",
+    ("certification/bulk_io.py", "upsert_from_temp"): "snapshot refresh: write (upsert)",
+    ("certification/status.py", "refresh_status"): "snapshot refresh (reference path)",
+    ("notifications/events_sql.py", "axes_completed_from"): "snapshot refresh: notices of axes completed",
     ("certification/catalogue.py", "load_catalogue"): "load_catalogue",
 }
 
@@ -218,6 +232,13 @@ def protect(people: Sequence[Person], items: Iterable[dict[str, Any]]) -> None:
             "AND c.type_code = a.type_code AND COALESCE(a.start_date, a.end_date) <= c.end_date "
             "AND c.start_date <= a.end_date)"
         )
+        cursor.execute(f"DROP TABLE IF EXISTS {NOTIFIED_TABLE}")
+        if _exists(NOTIFICATIONS_TABLE):
+            # The messages the people had before: any other one of theirs is the run's (domain §7).
+            cursor.execute(
+                f"CREATE TABLE {NOTIFIED_TABLE} AS SELECT n.id FROM {NOTIFICATIONS_TABLE} n "
+                f"WHERE n.professional_id IN (SELECT professional_id FROM {PEOPLE_TABLE})"
+            )
 
 
 def _insert_rows(cursor: Any, table: str, rows: Iterable[tuple[Any, ...]]) -> None:
@@ -232,6 +253,27 @@ def _insert_rows(cursor: Any, table: str, rows: Iterable[tuple[Any, ...]]) -> No
     if listed:
         marks = ", ".join(["%s"] * len(listed[0]))
         cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", listed)
+
+
+def analyze() -> None:
+    """Fresh planner statistics for the tables a batch reads (outside the timings): a freshly
+    generated database has none when autovacuum is off, and production has them."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table in (
+            "actions_action",
+            "actions_claimflag",
+            "directory_professional",
+            "directory_exercise",
+            "directory_holding",
+            "certification_period",
+            "certification_exemption",
+            "certification_statussnapshot",
+        ):
+            cursor.execute(f"ANALYZE {table}")
 
 
 def _exists(table: str) -> bool:
@@ -299,6 +341,21 @@ def cleanup(log: Callable[[str], Any] = print) -> dict[str, int]:
             )
             removed["snapshots_restored"] = cursor.rowcount
         since = min((d.created_at for d in declarants), default=None)
+        if _exists(NOTIFIED_TABLE):
+            # What the run told the people it declared for (merges, axes completed: domain §7).
+            cursor.execute(
+                f"DELETE FROM {NOTIFICATIONS_TABLE} "
+                f"WHERE professional_id IN (SELECT professional_id FROM {PEOPLE_TABLE}) "
+                f"AND id NOT IN (SELECT id FROM {NOTIFIED_TABLE})"
+            )
+            removed["notifications"] = cursor.rowcount
+        if since is not None and _exists(TASKS_TABLE):
+            # The e-mail deliveries it enqueued (no worker runs on a bench database).
+            cursor.execute(
+                f"DELETE FROM {TASKS_TABLE} WHERE enqueued_at >= %s AND task_path LIKE %s",
+                [since - timedelta(minutes=5), "%.deliver_notifications"],
+            )
+            removed["tasks"] = cursor.rowcount
         users = list(User.objects.filter(username=USERNAME).values_list("pk", flat=True))
         if since is not None or users:
             # The journal is append-only (D-41; a trigger on PostgreSQL): a benchmark's own entries
@@ -322,7 +379,7 @@ def cleanup(log: Callable[[str], Any] = print) -> dict[str, int]:
             declarant.members.clear()
             declarant.delete()
         User.objects.filter(username=USERNAME).delete()
-        for table in (MERGED_TABLE, SNAPSHOTS_TABLE, CLAIMS_TABLE, PEOPLE_TABLE):
+        for table in (NOTIFIED_TABLE, MERGED_TABLE, SNAPSHOTS_TABLE, CLAIMS_TABLE, PEOPLE_TABLE):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
     if any(removed.values()):
         log(f"cleanup: {removed}")
@@ -331,26 +388,36 @@ def cleanup(log: Callable[[str], Any] = print) -> dict[str, int]:
 
 def digest() -> dict[str, Any]:
     """What a run must leave as it found: row counts, and every snapshot field (but updated_at)."""
+    from django.db import connection
+
     from bench.recompute import checksum
     from certipro.accounts.models import AuditEntry
     from certipro.actions.models import Action, ActionTransition, ClaimFlag
 
-    return {
+    found = {
         "actions": Action.objects.count(),
         "transitions": ActionTransition.objects.count(),
         "flags": ClaimFlag.objects.count(),
         "audit": AuditEntry.objects.count(),
         "snapshots": checksum(),
     }
+    for name, table in (("notifications", NOTIFICATIONS_TABLE), ("tasks", TASKS_TABLE)):
+        if _exists(table):
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM {table}")
+                found[name] = cursor.fetchone()[0]
+    return found
 
 
 # --- The server, the client, the baseline ---
 
 
 class Server:
-    """`manage.py runserver --noreload --nothreading` on 127.0.0.1, DEBUG off, in its own process."""
+    """The app on 127.0.0.1, DEBUG off, in its own processes: gunicorn with `workers` sync
+    workers and persistent database connections (how a national service runs it), or
+    `manage.py runserver --noreload --nothreading` (one process, one thread)."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, *, kind: str = "gunicorn", workers: int = 2) -> None:
         port = port or free_port()
         env = {
             **os.environ,
@@ -359,14 +426,30 @@ class Server:
             "CERTIPRO_ALLOWED_HOSTS": "127.0.0.1",
             "CERTIPRO_API_RATE": "1000000/min",
             "CERTIPRO_MAX_BODY_BYTES": str(64 * 1024 * 1024),
+            "CERTIPRO_DB_CONN_MAX_AGE": "600",
         }
+        if kind == "gunicorn":
+            command = [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "config.wsgi",
+                f"--workers={workers}",
+                f"--bind=127.0.0.1:{port}",
+                "--timeout=600",
+            ]
+        else:
+            command = [
+                sys.executable,
+                "manage.py",
+                "runserver",
+                "--noreload",
+                "--nothreading",
+                f"127.0.0.1:{port}",
+            ]
         self.port = port
+        # A file, not a pipe nobody reads: a server that logs much would block on a full pipe.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", "--noreload", "--nothreading", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log
         )
         deadline = time.monotonic() + 60
         while True:
@@ -377,21 +460,23 @@ class Server:
             except OSError:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
-                _, err = (
-                    self.process.communicate(timeout=5) if self.process.poll() is not None else (b"", b"")
-                )
                 self.stop()
-                raise RuntimeError(f"the server did not start: {err.decode(errors='replace')[-2000:]}")
+                raise RuntimeError(f"the server did not start: {self.errors()}")
             time.sleep(0.3)
+
+    def errors(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-2000:]
 
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.log.close()
 
 
 def free_port() -> int:
@@ -445,36 +530,86 @@ ACTION_COLUMNS = (
 TRANSITION_COLUMNS = ("action_id", "professional_id", "at", "from_state", "to_state", "actor_label", "reason")
 
 
-def written_rows(declarant_id: int, action_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+AUDIT_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_label",
+    "role",
+    "professional_id",
+    "verb",
+    "object_type",
+    "object_id",
+    "reason",
+    "data",
+)
+BASELINES = {
+    "actions": ("actions",),
+    "transitions": ("actions", "transitions"),
+    "all": ("actions", "transitions", "audit"),
+}
+
+
+@dataclass(frozen=True)
+class Written:
+    """One declaration as the API wrote it: its action row and its audit entry (the transition
+    is made again from the action, as the API makes it)."""
+
+    action: tuple[Any, ...]  # ACTION_COLUMNS
+    audit: tuple[Any, ...]  # AUDIT_COLUMNS
+
+
+def written_rows(declarant_id: int, action_ids: Sequence[int]) -> list[Written]:
     """The rows the API wrote, as the baseline COPYs them again (outside the timings)."""
     from django.db import connection
 
-    rows: list[tuple[Any, ...]] = []
+    rows: list[Written] = []
     with connection.cursor() as cursor:
         for i in range(0, len(action_ids), 10_000):
+            ids = list(action_ids[i : i + 10_000])
             cursor.execute(
-                f"SELECT {', '.join(ACTION_COLUMNS)} FROM actions_action "
+                f"SELECT id, {', '.join(ACTION_COLUMNS)} FROM actions_action "
                 "WHERE declarant_id = %s AND id = ANY(%s) ORDER BY id",
-                [declarant_id, list(action_ids[i : i + 10_000])],
+                [declarant_id, ids],
             )
-            rows.extend(cursor.fetchall())
+            actions = cursor.fetchall()
+            cursor.execute(  # by the professional index: the journal has no index on object_id
+                f"SELECT {', '.join(AUDIT_COLUMNS)} FROM accounts_auditentry WHERE professional_id = ANY(%s) "
+                "AND object_type = 'action' AND object_id = ANY(%s) AND actor_label LIKE %s",
+                [sorted({a[1] for a in actions}), [str(pk) for pk in ids], f"{NAME} (%"],
+            )
+            audit = {row[AUDIT_COLUMNS.index("object_id")]: row for row in cursor.fetchall()}
+            rows.extend(Written(a[1:], audit[str(a[0])]) for a in actions)
     return rows
 
 
-def copy_baseline(batches: Sequence[Sequence[tuple[Any, ...]]], *, prefix: str, transitions: bool) -> float:
-    """COPYs the rows again (external_id prefixed, the pair being unique), one COPY and one commit
-    per batch; with `transitions`, one transition row per action, ids taken from the sequence
-    first (as `record_actions_bulk` does). Returns the seconds taken."""
+def copy_baseline(
+    batches: Sequence[Sequence[Written]], *, prefix: str, tables: str = "all", clients: int = 1
+) -> float:
+    """COPYs the rows again into `BASELINES[tables]` (external_id prefixed, the pair being unique),
+    one COPY per table and one commit per batch; ids are taken from the sequence first (as
+    `actions.bulk.insert_actions` does) so that transitions and audit entries point at their
+    action. `clients` connections share the batches as the API clients did (batch b to
+    connection b % clients). Returns the seconds taken."""
+    shares = [batches[k::clients] for k in range(clients)]
+    started = time.perf_counter()
+    _concurrently([lambda share=share: _copy_share(share, prefix, BASELINES[tables]) for share in shares])
+    return time.perf_counter() - started
+
+
+def _copy_share(batches: Sequence[Sequence[Written]], prefix: str, tables: tuple[str, ...]) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
     external = ACTION_COLUMNS.index("external_id")
-    started = time.perf_counter()
+    object_id = AUDIT_COLUMNS.index("object_id")
+    data = AUDIT_COLUMNS.index("data")
     for batch in batches:
         with transaction.atomic(), connection.cursor() as wrapper:
             cursor = wrapper.cursor
-            rows = [(*r[:external], prefix + r[external], *r[external + 1 :]) for r in batch]
-            if not transitions:
+            rows = [
+                (*w.action[:external], prefix + w.action[external], *w.action[external + 1 :]) for w in batch
+            ]
+            if tables == ("actions",):
                 with cursor.copy(f"COPY actions_action ({', '.join(ACTION_COLUMNS)}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
@@ -494,7 +629,41 @@ def copy_baseline(batches: Sequence[Sequence[tuple[Any, ...]]], *, prefix: str, 
             ) as copy:
                 for pk, row in zip(pks, rows, strict=True):
                     copy.write_row((pk, row[0], now, "", row[8], label, "accepted"))
-    return time.perf_counter() - started
+            if "audit" in tables:
+                with cursor.copy(f"COPY accounts_auditentry ({', '.join(AUDIT_COLUMNS)}) FROM STDIN") as copy:
+                    for pk, w in zip(pks, batch, strict=True):
+                        entry = list(w.audit)
+                        entry[AUDIT_COLUMNS.index("actor_label")] = label  # so that cleanup finds it
+                        entry[object_id], entry[data] = str(pk), json.dumps(entry[data])
+                        copy.write_row(entry)
+
+
+def _concurrently(jobs: Sequence[Callable[[], Any]]) -> list[Any]:
+    """Runs each job in its own thread (so its own database connection, closed after it);
+    re-raises the first error. A single job runs in the caller's thread and connection."""
+    from django.db import connections
+
+    if len(jobs) == 1:
+        return [jobs[0]()]
+    results: list[Any] = [None] * len(jobs)
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            results[n] = jobs[n]()
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()  # this thread's own
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 # --- The run ---
@@ -509,11 +678,19 @@ class Round:
     action_ids: list[list[int]] = field(default_factory=list)
 
 
-def send(port: int, token: str, batches: Sequence[Sequence[dict[str, Any]]]) -> Round:
-    result = Round()
+def send(port: int, token: str, batches: Sequence[Sequence[dict[str, Any]]], *, clients: int = 1) -> Round:
+    """POSTs the batches from `clients` concurrent clients (batch b by client b % clients, one
+    after the other), timed from the first request sent to the last response parsed."""
+    responses: list[dict[str, Any]] = [{} for _ in batches]
+
+    def client(k: int) -> None:
+        for b in range(k, len(batches), clients):
+            responses[b] = post_batch(port, token, batches[b])
+
     started = time.perf_counter()
-    for batch in batches:
-        response = post_batch(port, token, batch)
+    _concurrently([lambda k=k: client(k) for k in range(clients)])
+    result = Round(api_seconds=time.perf_counter() - started)
+    for batch, response in zip(batches, responses, strict=True):
         result.sent += len(batch)
         ids = []
         for r in response["results"]:
@@ -523,7 +700,6 @@ def send(port: int, token: str, batches: Sequence[Sequence[dict[str, Any]]]) -> 
             elif r["status"] == "accepted":
                 ids.append(int(r["action_id"]))
         result.action_ids.append(ids)
-    result.api_seconds = time.perf_counter() - started
     return result
 
 
@@ -583,6 +759,9 @@ def run(
     seed: int,
     port: int,
     profile: bool,
+    clients: int = 1,
+    workers: int = 2,
+    server_kind: str = "gunicorn",
     log: Callable[[str], Any] = print,
 ) -> dict[str, Any]:
     from django.utils import timezone
@@ -593,47 +772,51 @@ def run(
     try:
         started = time.perf_counter()
         people = sample_people(batches * batch_size * repeat + batch_size, rng=rng, today=today)
+        # Each client declares for its own share of the people (batch b is client b % clients).
+        shares = [people[k::clients] for k in range(clients)]
         rounds = [
             [
-                list(declarations(people, batch_size, rng=rng, today=today, tag=f"R{r}B{b}"))
+                list(declarations(shares[b % clients], batch_size, rng=rng, today=today, tag=f"R{r}B{b}"))
                 for b in range(batches)
             ]
             for r in range(repeat)
         ]
         extra = list(declarations(people, batch_size, rng=rng, today=today, tag="PROFILE"))
         protect(people, [i for batch_list in rounds for batch in batch_list for i in batch] + extra)
+        analyze()
         log(
-            f"{len(people)} people sampled, declarations built and protected "
+            f"{len(people)} people sampled, declarations built and protected, statistics refreshed "
             f"in {time.perf_counter() - started:.1f}s"
         )
-        times: dict[str, list[float]] = {"api": [], "copy_actions": [], "copy_actions_transitions": []}
+        times: dict[str, list[float]] = {"api": [], **{f"copy_{k}": [] for k in BASELINES}}
         rates: dict[str, list[float]] = {k: [] for k in [*times, "api_sent"]}
         detail: list[dict[str, Any]] = []
-        server = Server(port)
+        server = Server(port, kind=server_kind, workers=workers)
         port = server.port
         try:
-            post_batch(port, token, [])  # warm the server (imports, first connection): not timed
+            # Warm every worker (imports, first connection): not timed.
+            send(port, token, [[] for _ in range(max(clients, workers) * 2)], clients=max(clients, workers))
             for r, batch_list in enumerate(rounds):
-                got = send(port, token, batch_list)
+                got = send(port, token, batch_list, clients=clients)
                 accepted = sum(len(ids) for ids in got.action_ids)
                 rows = [written_rows(declarant.pk, ids) for ids in got.action_ids]
                 assert sum(len(b) for b in rows) == accepted
-                copy_a = copy_baseline(rows, prefix=f"COPY-A{r}-", transitions=False)
-                copy_at = copy_baseline(rows, prefix=f"COPY-AT{r}-", transitions=True)
                 times["api"].append(got.api_seconds)
-                times["copy_actions"].append(copy_a)
-                times["copy_actions_transitions"].append(copy_at)
                 rates["api"].append(accepted / got.api_seconds)
                 rates["api_sent"].append(got.sent / got.api_seconds)
-                rates["copy_actions"].append(accepted / copy_a)
-                rates["copy_actions_transitions"].append(accepted / copy_at)
+                for kind in BASELINES:
+                    seconds = copy_baseline(rows, prefix=f"COPY-{kind}{r}-", tables=kind, clients=clients)
+                    times[f"copy_{kind}"].append(seconds)
+                    rates[f"copy_{kind}"].append(accepted / seconds)
                 detail.append({"sent": got.sent, "statuses": dict(got.statuses), "errors": dict(got.errors)})
                 log(
                     f"run {r + 1}: API {got.sent} sent, {dict(got.statuses)} in {got.api_seconds:.2f}s "
                     f"({rates['api_sent'][-1]:.0f} declarations/s, {rates['api'][-1]:.0f} accepted/s); "
-                    f"COPY actions {copy_a:.2f}s ({rates['copy_actions'][-1]:.0f}/s), "
-                    f"actions+transitions {copy_at:.2f}s ({rates['copy_actions_transitions'][-1]:.0f}/s); "
-                    f"errors {dict(got.errors)}"
+                    + ", ".join(
+                        f"COPY {kind} {times[f'copy_{kind}'][-1]:.2f}s ({rates[f'copy_{kind}'][-1]:.0f}/s)"
+                        for kind in BASELINES
+                    )
+                    + f"; errors {dict(got.errors)}"
                 )
         finally:
             server.stop()
@@ -643,19 +826,19 @@ def run(
             "batches": batches,
             "batch_size": batch_size,
             "repeat": repeat,
+            "clients": clients,
+            "server": f"{server_kind} ({workers} workers)" if server_kind == "gunicorn" else server_kind,
             "rates": rates,
             "times": times,
             "median_rates": medians,
-            "ratio_vs_copy_actions": medians["api"] / medians["copy_actions"],
-            "ratio_vs_copy_actions_transitions": medians["api"] / medians["copy_actions_transitions"],
+            **{f"ratio_vs_copy_{k}": medians["api"] / medians[f"copy_{k}"] for k in BASELINES},
             "per_run": detail,
         }
         log(
-            f"median: API {medians['api_sent']:.0f} declarations/s ({medians['api']:.0f} accepted/s), "
-            f"COPY actions {medians['copy_actions']:.0f} rows/s, actions+transitions "
-            f"{medians['copy_actions_transitions']:.0f} rows/s; ratio ours/COPY "
-            f"{result['ratio_vs_copy_actions']:.3f} (actions), "
-            f"{result['ratio_vs_copy_actions_transitions']:.3f} (actions+transitions)"
+            f"median: API {medians['api_sent']:.0f} declarations/s ({medians['api']:.0f} accepted/s); COPY "
+            + ", ".join(f"{k} {medians[f'copy_{k}']:.0f} rows/s" for k in BASELINES)
+            + "; ratio ours/COPY "
+            + ", ".join(f"{result[f'ratio_vs_copy_{k}']:.3f} ({k})" for k in BASELINES)
         )
         if profile:
             result["profile"] = profile_batch(declarant, extra, today=today)
@@ -685,8 +868,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cleanup-only", action="store_true", help="only undo an interrupted run")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures there")
     parser.add_argument("--verify", action="store_true", help="check the database is left as found")
+    parser.add_argument("--clients", type=int, default=2, help="concurrent clients (and COPY connections)")
+    parser.add_argument("--server", choices=("gunicorn", "runserver"), default="gunicorn")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # The profiled batch's e-mail deliveries are queued, not run in a thread of this process, where
+    # they would race the cleanup (no worker runs on a bench database; `cleanup` removes them).
+    os.environ.setdefault("CERTIPRO_TASKS_BACKEND", "database")
     import django
 
     django.setup()
@@ -701,6 +890,9 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
         port=args.port,
         profile=args.profile,
+        clients=args.clients,
+        workers=args.workers,
+        server_kind=args.server,
     )
     if before is not None:
         after = digest()

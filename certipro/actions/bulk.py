@@ -9,22 +9,27 @@ It does NOT refresh status snapshots: the caller runs the bulk recompute
 Items carrying a declarant reference may replay (D-32) or merge with a self-declared action
 (D-33): those are passed, in their place in the sequence, to `record_action` itself, so the
 semantics stay those of the single entry point. The fast path is for new claims.
+
+`insert_actions` writes new claims' rows (action, transition and, for the declaration API, one
+audit entry each) and is shared with the declaration intake (`declarations/intake.py`).
 """
 
 from __future__ import annotations
 
 import io
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from certipro.accounts.audit import Actor, record
+from certipro.accounts.audit import Actor, record, record_many
+from certipro.accounts.models import AuditEntry
 from certipro.actions.checks import ActionRefused, ClaimChecker
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
 from certipro.actions.services import Outcome, record_action
@@ -178,44 +183,28 @@ class _Batch:
     def _write(self, accepted: list[_Accepted]) -> None:
         if not accepted:
             return
-        if connection.vendor == "postgresql":
-            first, last = _copy(accepted, self.state, self.source.value, self.channel.value, self.actor)
-        else:
-            actions = Action.objects.bulk_create(  # sets pks (RETURNING)
-                [
-                    Action(
-                        professional_id=a.claim.professional_id,
-                        profession_id=a.profession_id,
-                        type_code=a.claim.type_code,
-                        title=a.claim.title,
-                        start_date=a.claim.start_date,
-                        end_date=a.claim.end_date,
-                        hours=a.claim.hours,
-                        axis=a.claim.axis,
-                        state=self.state,
-                        source=self.source,
-                        channel=self.channel,
-                        external_id=a.claim.external_id,
-                        declared_by=self.actor.user,
-                    )
-                    for a in accepted
-                ],
-                batch_size=2000,
-            )
-            ActionTransition.objects.bulk_create(
-                [
-                    ActionTransition(
-                        action_id=a.pk,
-                        professional_id=a.professional_id,
-                        to_state=a.state,
-                        actor_label=self.actor.label,
-                        reason=Outcome.ACCEPTED.value,
-                    )
-                    for a in actions
-                ],
-                batch_size=2000,
-            )
-            first, last = actions[0].pk, actions[-1].pk
+        pks = insert_actions(
+            [
+                NewAction(
+                    a.claim.professional_id,
+                    a.profession_id,
+                    a.claim.type_code,
+                    a.claim.title,
+                    a.claim.start_date,
+                    a.claim.end_date,
+                    a.claim.hours,
+                    a.claim.axis,
+                    a.claim.external_id,
+                )
+                for a in accepted
+            ],
+            state=self.state,
+            source=self.source,
+            channel=self.channel,
+            declarant_id=None,
+            actor=self.actor,
+            audit_each=False,
+        )
         # One entry per batch: a loader's batch is one decision, not thousands (D-41 keeps who/when).
         record(
             actor=self.actor,
@@ -224,10 +213,92 @@ class _Batch:
                 "count": len(accepted),
                 "source": self.source.value,
                 "professionals": len({a.claim.professional_id for a in accepted}),
-                "first_id": first,
-                "last_id": last,
+                "first_id": pks[0],
+                "last_id": pks[-1],
             },
         )
+
+
+class NewAction(NamedTuple):
+    """A checked claim to insert, as plain values (model instances cost more than the checks)."""
+
+    professional_id: int
+    profession_id: str
+    type_code: str
+    title: str
+    start_date: date | None
+    end_date: date
+    hours: Decimal | None
+    axis: int | None
+    external_id: str
+
+
+def insert_actions(
+    new: Sequence[NewAction],
+    *,
+    state: ActionState,
+    source: Source,
+    channel: Channel,
+    declarant_id: int | None,
+    actor: Actor,
+    audit_each: bool,
+) -> list[int]:
+    """Inserts new actions with the rows `record_action` writes for an accepted claim: the action,
+    its transition (∅ → state, "accepted") and, with `audit_each`, its `action.accepted` audit entry.
+    COPY on PostgreSQL, bulk_create elsewhere. Returns the new primary keys, in order."""
+    if not new:
+        return []
+    if connection.vendor == "postgresql":
+        # Errors of the raw psycopg cursor become Django's (IntegrityError for a concurrent replay,
+        # and a dead connection is marked unusable).
+        with connection.wrap_database_errors:
+            return _copy(new, state, source, channel, declarant_id, actor, audit_each)
+    actions = Action.objects.bulk_create(  # sets pks (RETURNING)
+        [
+            Action(
+                **n._asdict(),
+                state=state,
+                source=source,
+                channel=channel,
+                declarant_id=declarant_id,
+                declared_by=actor.user,
+            )
+            for n in new
+        ],
+        batch_size=2000,
+    )
+    ActionTransition.objects.bulk_create(
+        [
+            ActionTransition(
+                action_id=a.pk,
+                professional_id=a.professional_id,
+                to_state=a.state,
+                actor_label=actor.label,
+                reason=Outcome.ACCEPTED.value,
+            )
+            for a in actions
+        ],
+        batch_size=2000,
+    )
+    if audit_each:
+        record_many(
+            (
+                {
+                    "verb": f"action.{Outcome.ACCEPTED.value}",
+                    "professional_id": a.professional_id,
+                    "obj": a,
+                    "data": _audit_data(a.type_code, a.end_date, source),
+                }
+                for a in actions
+            ),
+            actor=actor,
+        )
+    return [a.pk for a in actions]
+
+
+def _audit_data(type_code: str, end_date: date, source: Source) -> dict[str, str]:
+    # What `record_action` journals for an accepted claim.
+    return {"type_code": type_code, "end_date": end_date.isoformat(), "source": source.value}
 
 
 _ACTION_COLUMNS = (
@@ -235,38 +306,63 @@ _ACTION_COLUMNS = (
     "source, channel, declarant_id, external_id, declared_by_id, declared_at, updated_at"
 )
 _TRANSITION_COLUMNS = "action_id, professional_id, at, from_state, to_state, actor_label, reason"
+_AUDIT_COLUMNS = (
+    "at, actor_id, actor_label, role, professional_id, verb, object_type, object_id, reason, data"
+)
 
 
-def _copy(accepted: list[_Accepted], state: str, source: str, channel: str, actor: Actor) -> tuple[int, int]:
-    """COPY both tables. Primary keys are taken from the sequence first, so that transitions can
-    point at their action without reading the rows back. Returns the first and last pk."""
+def _copy(
+    new: Sequence[NewAction],
+    state: str,
+    source: Source,
+    channel: str,
+    declarant_id: int | None,
+    actor: Actor,
+    audit_each: bool,
+) -> list[int]:
+    """COPY the tables. Primary keys are taken from the sequence first, so that transitions and
+    audit entries can point at their action without reading the rows back."""
     table = Action._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",
-            [len(accepted)],
+            [len(new)],
         )
         pks = [pk for (pk,) in cursor.fetchall()]
         stamp = timezone.now().isoformat()
         label = _escape(actor.label)
         user = _text(actor.user.pk if actor.user is not None else None)
+        declarant = _text(declarant_id)
         lines = io.StringIO()
-        for pk, (c, profession) in zip(pks, accepted, strict=True):
+        for pk, n in zip(pks, new, strict=True):
             lines.write(
-                f"{pk}\t{c.professional_id}\t{profession}\t{_escape(c.type_code)}\t{_escape(c.title)}\t"
-                f"{_text(c.start_date)}\t{c.end_date.isoformat()}\t{_text(c.hours)}\t{_text(c.axis)}\t"
-                f"{state}\t{source}\t{channel}\t\\N\t{_escape(c.external_id)}\t{user}\t{stamp}\t{stamp}\n"
+                f"{pk}\t{n.professional_id}\t{n.profession_id}\t{_escape(n.type_code)}\t{_escape(n.title)}\t"
+                f"{_text(n.start_date)}\t{n.end_date.isoformat()}\t{_text(n.hours)}\t{_text(n.axis)}\t"
+                f"{state}\t{source.value}\t{channel}\t{declarant}\t{_escape(n.external_id)}\t{user}\t"
+                f"{stamp}\t{stamp}\n"
             )
         _copy_text(cursor, f"COPY {table} ({_ACTION_COLUMNS}) FROM STDIN", lines.getvalue())
         lines = io.StringIO()
-        for pk, (c, _) in zip(pks, accepted, strict=True):
-            lines.write(f"{pk}\t{c.professional_id}\t{stamp}\t\t{state}\t{label}\taccepted\n")
+        for pk, n in zip(pks, new, strict=True):
+            lines.write(f"{pk}\t{n.professional_id}\t{stamp}\t\t{state}\t{label}\taccepted\n")
         _copy_text(
             cursor,
             f"COPY {ActionTransition._meta.db_table} ({_TRANSITION_COLUMNS}) FROM STDIN",
             lines.getvalue(),
         )
-    return pks[0], pks[-1]
+        if audit_each:
+            # The very fields `accounts.audit.record` writes (tests/actions/test_bulk.py compares
+            # them with record_action's), COPYed: 1,000 entries cost what one INSERT of them does.
+            head = f"{stamp}\t{user}\t{label}\t{_escape(actor.role)}\t"
+            verb, kind = f"action.{Outcome.ACCEPTED.value}", Action._meta.model_name
+            lines = io.StringIO()
+            for pk, n in zip(pks, new, strict=True):
+                data = _escape(json.dumps(_audit_data(n.type_code, n.end_date, source)))
+                lines.write(f"{head}{n.professional_id}\t{verb}\t{kind}\t{pk}\t\t{data}\n")
+            _copy_text(
+                cursor, f"COPY {AuditEntry._meta.db_table} ({_AUDIT_COLUMNS}) FROM STDIN", lines.getvalue()
+            )
+    return pks
 
 
 def _copy_text(cursor: object, sql: str, data: str) -> None:
@@ -288,3 +384,18 @@ def _text(value: object) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)
+
+
+def rows_cte(name: str, columns: dict[str, str], rows: Sequence[tuple[Any, ...]]) -> tuple[str, list[Any]]:
+    """`WITH name(columns) AS (...)` holding `rows`, to join a batch with a table in one query.
+
+    On PostgreSQL one array per column (`unnest`): a few parameters and one plan whatever the size
+    of the batch; elsewhere a `VALUES` list (SQLite takes up to 32,766 parameters). `columns` maps
+    each name to its PostgreSQL type."""
+    names = ", ".join(columns)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{kind}[]" for kind in columns.values())
+        params = [[r[i] for r in rows] for i in range(len(columns))]
+        return f"WITH {name}({names}) AS (SELECT * FROM unnest({arrays}))", params
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return f"WITH {name}({names}) AS (VALUES {', '.join([row] * len(rows))})", [v for r in rows for v in r]

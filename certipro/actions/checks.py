@@ -2,23 +2,34 @@
 
 One implementation for one claim (`record_action`) and for batches (`record_actions_bulk`, the
 declaration API): a `ClaimChecker` loads what the checks need for a set of professionals with
-four queries, then judges any number of claims in memory.
+four queries, as plain values where it can, then judges any number of claims in memory.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 
 from certipro.actions.models import Source
 from certipro.certification.catalogue import Catalogue
 from certipro.certification.evaluation import period_as_of
 from certipro.certification.models import Period
 from certipro.certification.rules import Holding as HoldingFact
-from certipro.certification.rules import ReferentielRules, Segment, assignment_timeline, codes_on
+from certipro.certification.rules import (
+    ReferentielMeta,
+    ReferentielRules,
+    Segment,
+    assignment_timeline,
+    codes_on,
+)
 from certipro.directory.models import Exercise, Holding, Professional
 
 # Who may declare, as référentiels name them (declarable_by); the other sources are not limited.
@@ -38,38 +49,76 @@ class ActionRefused(Exception):
         self.message = message
 
 
+class PeriodFacts(NamedTuple):
+    """What `period_as_of` reads of a period: plain values, not a model instance (a batch of the
+    declaration API loads a thousand)."""
+
+    pk: int
+    start: date
+    end: date
+    scheduled_end: date
+    kind: str
+    state: str
+
+
 @dataclass(frozen=True)
 class Held:
     """An exercise with what the checks need: its periods and its référentiel timeline."""
 
     exercise: Exercise
-    periods: list[Period]
+    periods: list[PeriodFacts]
     timeline: tuple[Segment, ...]
 
 
+def among(column: str, values: Collection[Any], kind: str) -> Q | RawSQL:
+    """`column IN values`, on PostgreSQL as `column = ANY(array)`: one parameter, where a thousand
+    placeholders would cost more to build, bind and parse than the query itself, and an index
+    condition, never a join the planner might turn into a scan. For querysets without joins."""
+    if connection.vendor == "postgresql":
+        return RawSQL(f"{column} = ANY(%s::{kind}[])", (list(values),), output_field=BooleanField())
+    return Q(**{f"{column}__in": values})
+
+
 class ClaimChecker:
-    def __init__(self, professional_ids: Iterable[int], *, catalogue: Catalogue, today: date) -> None:
+    def __init__(
+        self, professional_ids: Iterable[int], *, catalogue: Catalogue, today: date, existing: bool = False
+    ) -> None:
+        """Loads what the checks of these professionals' claims need (four queries, three when
+        the caller has just read the ids from the professionals: `existing`)."""
         self.catalogue, self.today = catalogue, today
         self.rules_by_code = catalogue.rules_by_code(today)
         self.known_types = frozenset(t for r in self.rules_by_code.values() for t in r.action_axes)
-        self.held = self._load(set(professional_ids))
+        self.held = self._load(set(professional_ids), existing)
 
-    def _load(self, professional_ids: set[int]) -> dict[int, list[Held]]:
-        known = set(Professional.objects.filter(pk__in=professional_ids).values_list("pk", flat=True))
-        exercises = list(Exercise.objects.filter(professional_id__in=known).order_by("pk"))
-        ids = [e.pk for e in exercises]
-        periods: dict[int, list[Period]] = defaultdict(list)
-        for p in Period.objects.filter(exercise_id__in=ids):
-            periods[p.exercise_id].append(p)
-        holdings: dict[int, list[HoldingFact]] = defaultdict(list)
-        for h in Holding.objects.filter(exercise_id__in=ids):
-            holdings[h.exercise_id].append(
-                HoldingFact(h.start, h.end, frozenset(h.specialties), h.chosen_referentiel or None)
+    def _load(self, professional_ids: set[int], existing: bool) -> dict[int, list[Held]]:
+        known = professional_ids
+        if not existing:
+            known = set(
+                Professional.objects.filter(among("id", professional_ids, "bigint")).values_list(
+                    "pk", flat=True
+                )
             )
-        current = self.catalogue.current(self.today)
+        exercises = list(Exercise.objects.filter(among("professional_id", known, "bigint")).order_by("pk"))
+        periods: dict[int, list[PeriodFacts]] = defaultdict(list)
+        for exercise_id, pk, start, end, scheduled_end, kind, state in Period.objects.filter(
+            among("professional_id", known, "bigint")
+        ).values_list("exercise_id", "pk", "start", "end", "scheduled_end", "kind", "state"):
+            periods[exercise_id].append(PeriodFacts(pk, start, end, scheduled_end, kind, state))
+        holdings: dict[int, list[HoldingFact]] = defaultdict(list)
+        for exercise_id, held_from, held_to, specialties, chosen in Holding.objects.filter(
+            among("professional_id", known, "bigint")
+        ).values_list("exercise_id", "start", "end", "specialties", "chosen_referentiel"):
+            holdings[exercise_id].append(
+                HoldingFact(held_from, held_to, frozenset(specialties), chosen or None)
+            )
+        # Each profession's référentiels alone: the timeline is the same (only they can apply) and
+        # is built a thousand times per batch.
+        current: dict[str, dict[str, ReferentielMeta]] = defaultdict(dict)
+        for code, meta in self.catalogue.current(self.today).items():
+            current[meta.profession][code] = meta
         held: dict[int, list[Held]] = {pk: [] for pk in known}
         for e in exercises:
-            timeline = assignment_timeline(e.profession_id, holdings[e.pk], current)
+            timeline = assignment_timeline(e.profession_id, holdings[e.pk], current[e.profession_id])
             held[e.professional_id].append(Held(e, periods[e.pk], timeline))
         return held
 
@@ -118,7 +167,7 @@ class ClaimChecker:
         for x in held:
             if profession is not None and x.exercise.profession_id != profession:
                 continue
-            view = period_as_of(x.periods, end_date)
+            view = period_as_of(x.periods, end_date)  # type: ignore[arg-type]  # reads only PeriodFacts' fields
             if view is None or not (view.start <= end_date <= view.end):
                 continue
             in_period = True

@@ -22,6 +22,7 @@ tests/certification/test_bulk.py checks every snapshot field against `status.rec
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
@@ -62,8 +63,9 @@ from certipro.certification.rules import (
     pace,
 )
 from certipro.certification.rules import Holding as HoldingFact
-from certipro.certification.status import snapshot_of, write_snapshots
+from certipro.certification.status import refresh_status, snapshot_of, write_snapshots
 from certipro.directory.models import Exercise, Holding, Professional
+from certipro.notifications.events import axes_completed, snapshot_states
 
 FLUSH = 50_000  # snapshots per write
 
@@ -81,6 +83,23 @@ def recompute_all(
         if workers > 1 and connection.vendor == "postgresql":
             return _parallel(today, profession, workers)
         return _Recompute(today, profession, catalogue or load_catalogue(), rules_config()).run()
+
+
+def refresh_exercises(exercise_ids: Collection[int], *, today: date, catalogue: Catalogue) -> int:
+    """Refreshes the snapshots of these exercises, as `status.refresh_status` does, in the
+    caller's transaction: a batch of the declaration API touches a thousand accounts at once.
+
+    On PostgreSQL by this module's pre-aggregated path, with a fixed number of queries (one per
+    table, plain cursors) and the snapshots written by `copy_to_temp` + `upsert_from_temp`;
+    exercises whose action dates matter go through the reference path, as in `recompute_all`.
+    Elsewhere (SQLite: small databases) `refresh_status` itself. Returns the snapshots written.
+    """
+    if not exercise_ids:
+        return 0
+    if connection.vendor != "postgresql":
+        exercises = list(Exercise.objects.filter(pk__in=exercise_ids).order_by("pk"))
+        return len(refresh_status(exercises=exercises, today=today, catalogue=catalogue))
+    return _Recompute(today, None, catalogue, rules_config(), exercises=sorted(exercise_ids)).run()
 
 
 def _parallel(today: date, profession: str | None, workers: int) -> int:
@@ -131,9 +150,11 @@ class _Recompute:
         catalogue: Catalogue,
         config: RulesConfig,
         professionals: tuple[int, int] | None = None,
+        exercises: list[int] | None = None,
     ) -> None:
         self.today, self.profession, self.config = today, profession, config
         self.professionals = professionals  # [low, high) of ids, for a worker
+        self.exercises = exercises  # only these (refresh_exercises)
         self.collect: list[str] | None = None  # a worker's COPY text, instead of writing
         self.catalogue = catalogue
         self.current = catalogue.current(today)
@@ -149,44 +170,8 @@ class _Recompute:
         self.written = 0
 
     def run(self) -> int:
-        if not self.sqlite:
-            with connection.cursor() as cursor:
-                # A hash aggregate would read all 30 M actions before the first row comes out; the
-                # sorted plan (index order, incremental sort) streams, so Python works meanwhile.
-                cursor.execute("SET LOCAL enable_hashagg = off")
-        where, params = "WHERE 1 = 1", []
-        if self.professionals:
-            where, params = "WHERE professional_id >= %s AND professional_id < %s", list(self.professionals)
-        exercises = stream(
-            f"SELECT professional_id, id, profession_id FROM {Exercise._meta.db_table} {where} "
-            + ("AND profession_id = %s " if self.profession else "")
-            + "ORDER BY professional_id, id",
-            params + ([self.profession] if self.profession else []),
-        )
-        periods = Keyed(
-            f'SELECT professional_id, exercise_id, id, start, "end", scheduled_end, kind, state '
-            f"FROM {Period._meta.db_table} {where} ORDER BY professional_id, exercise_id, start",
-            params,
-        )
-        holdings = Keyed(
-            f'SELECT professional_id, exercise_id, start, "end", specialties, chosen_referentiel '
-            f"FROM {Holding._meta.db_table} {where} ORDER BY professional_id, exercise_id, start",
-            params,
-        )
-        exemptions = Keyed(
-            f'SELECT professional_id, exercise_id, axis, start, "end" FROM {Exemption._meta.db_table} '
-            f"{where} ORDER BY professional_id, exercise_id",
-            params,
-            skip=not Exemption.objects.exists(),  # the usual case: one stream less to merge
-        )
-        states = ", ".join(["%s"] * len(COUNTING_STATES))
-        # Only what evaluate would count anyway: a counting state, not in the future (D-22, D-31).
-        actions = Keyed(
-            "SELECT professional_id, profession_id, type_code, axis, COUNT(*), MIN(end_date), MAX(end_date) "
-            f"FROM {Action._meta.db_table} {where} AND state IN ({states}) AND end_date <= %s "
-            "GROUP BY professional_id, profession_id, type_code, axis "
-            "ORDER BY professional_id, profession_id",
-            [*params, *sorted(COUNTING_STATES), self.today],
+        exercises, periods, holdings, exemptions, actions = (
+            self._streams() if self.exercises is None else self._fetched(self.exercises)
         )
         for professional_id, rows in groupby(exercises, key=itemgetter(0)):
             # A person may hold two professions: each stream is taken once per person.
@@ -196,7 +181,8 @@ class _Recompute:
             held = list(rows)
             for _, exercise_id, profession_id in held:
                 mine = mine_of
-                if len(held) > 1:  # two professions: split the person's rows by exercise
+                # Two professions: split the person's rows by exercise (a subset may hold one of them).
+                if len(held) > 1 or self.exercises is not None:
                     p, h, x = ([r for r in part if r[1] == exercise_id] for part in mine_of)
                     mine = (p, h, x)
                 self.exercise(
@@ -213,6 +199,50 @@ class _Recompute:
             return self.written
         self.finish()
         return self.written + self.reference_path()
+
+    def _streams(self) -> tuple[Any, Keyed, Keyed, Keyed, Keyed]:
+        """Every table, streamed in professional order (server-side cursors): the nation."""
+        if not self.sqlite:
+            with connection.cursor() as cursor:
+                # A hash aggregate would read all 30 M actions before the first row comes out; the
+                # sorted plan (index order, incremental sort) streams, so Python works meanwhile.
+                cursor.execute("SET LOCAL enable_hashagg = off")
+        where, params = "WHERE 1 = 1", []
+        if self.professionals:
+            where, params = "WHERE professional_id >= %s AND professional_id < %s", list(self.professionals)
+        exercises = stream(
+            f"{_EXERCISES} {where} "
+            + ("AND profession_id = %s " if self.profession else "")
+            + "ORDER BY professional_id, id",
+            params + ([self.profession] if self.profession else []),
+        )
+        return (
+            exercises,
+            Keyed(f"{_PERIODS} {where} {_PERIODS_ORDER}", params),
+            Keyed(f"{_HOLDINGS} {where} {_HOLDINGS_ORDER}", params),
+            # The usual case has no exemption at all: one stream less to merge.
+            Keyed(f"{_EXEMPTIONS} {where} {_EXEMPTIONS_ORDER}", params, skip=not Exemption.objects.exists()),
+            Keyed(f"{_ACTIONS} {where} {_ACTIONS_WHERE} {_ACTIONS_GROUP}", [*params, *_STATES, self.today]),
+        )
+
+    def _fetched(self, exercise_ids: list[int]) -> tuple[Any, Keyed, Keyed, Keyed, Keyed]:
+        """The facts of a few exercises' professionals, fetched at once: one query per table, no
+        server-side cursor (a batch's thousand accounts fit in memory)."""
+        ids, id_params = _any("id", exercise_ids)
+        with connection.cursor() as cursor:
+            cursor.execute(f"{_EXERCISES} WHERE {ids} ORDER BY professional_id, id", id_params)
+            exercises = cursor.fetchall()
+        where, params = _any("professional_id", sorted({e[0] for e in exercises}))
+        where = f"WHERE {where}"
+        return (
+            iter(exercises),
+            _Fetched(f"{_PERIODS} {where} {_PERIODS_ORDER}", params),
+            _Fetched(f"{_HOLDINGS} {where} {_HOLDINGS_ORDER}", params),
+            _Fetched(f"{_EXEMPTIONS} {where} {_EXEMPTIONS_ORDER}", params),
+            _Fetched(
+                f"{_ACTIONS} {where} {_ACTIONS_WHERE} {_ACTIONS_GROUP}", [*params, *_STATES, self.today]
+            ),
+        )
 
     def exercise(
         self,
@@ -417,13 +447,16 @@ class _Recompute:
         elif connection.vendor == "postgresql":
             copy_to_temp(copy_text(self.rows), first=self.written == 0)
         else:
+            snapshots = [StatusSnapshot(as_of=self.today, **snapshot_fields(row)) for row in self.rows]
+            before = snapshot_states([s.period_id for s in snapshots])
             StatusSnapshot.objects.bulk_create(
-                [StatusSnapshot(as_of=self.today, **snapshot_fields(row)) for row in self.rows],
+                snapshots,
                 batch_size=1000,
                 update_conflicts=True,
                 unique_fields=["period"],
                 update_fields=[f for f in FIELDS if f != "professional"],
             )
+            axes_completed(before, snapshots)  # as write_snapshots and upsert_from_temp do (§7)
         self.written += len(self.rows)
         self.rows = []
 
@@ -443,6 +476,47 @@ class _Recompute:
             )
             done += write_snapshots(statuses, self.today)
         return done
+
+
+_EXERCISES = f"SELECT professional_id, id, profession_id FROM {Exercise._meta.db_table}"
+_PERIODS = (
+    'SELECT professional_id, exercise_id, id, start, "end", scheduled_end, kind, state '
+    f"FROM {Period._meta.db_table}"
+)
+_PERIODS_ORDER = "ORDER BY professional_id, exercise_id, start"
+_HOLDINGS = (
+    'SELECT professional_id, exercise_id, start, "end", specialties, chosen_referentiel '
+    f"FROM {Holding._meta.db_table}"
+)
+_HOLDINGS_ORDER = "ORDER BY professional_id, exercise_id, start"
+_EXEMPTIONS = f'SELECT professional_id, exercise_id, axis, start, "end" FROM {Exemption._meta.db_table}'
+_EXEMPTIONS_ORDER = "ORDER BY professional_id, exercise_id"
+# Only what evaluate would count anyway: a counting state, not in the future (D-22, D-31).
+_STATES = sorted(COUNTING_STATES)
+_ACTIONS = (
+    "SELECT professional_id, profession_id, type_code, axis, COUNT(*), MIN(end_date), MAX(end_date) "
+    f"FROM {Action._meta.db_table}"
+)
+_ACTIONS_WHERE = f"AND state IN ({', '.join(['%s'] * len(_STATES))}) AND end_date <= %s"
+_ACTIONS_GROUP = (
+    "GROUP BY professional_id, profession_id, type_code, axis ORDER BY professional_id, profession_id"
+)
+
+
+def _any(column: str, values: list[int]) -> tuple[str, list[Any]]:
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+class _Fetched(Keyed):
+    """A `Keyed` over rows fetched at once with a plain cursor."""
+
+    def __init__(self, sql: str, params: Sequence[Any]) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            self.rows = iter(cursor.fetchall())
+        self.head = next(self.rows, None)
 
 
 _AXES_OF = {m: frozenset(a for a in AXES if m >> (a - 1) & 1) for m in range(1, 1 << len(AXES))}
@@ -485,4 +559,4 @@ class _PeriodRow(NamedTuple):
     state: str
 
 
-__all__ = ["recompute_all", "snapshot_of"]
+__all__ = ["recompute_all", "refresh_exercises", "snapshot_of"]

@@ -4,16 +4,20 @@ The whole batch runs in one transaction: one bad declaration never blocks the ot
 a crash or a lost connection nothing of the batch is half-written, so replaying the whole request
 is always safe (D-32 makes the replay a no-op for what was recorded).
 
-It is set-based, because training bodies send thousands of declarations at once: the checks run
-on data loaded once for the batch (`ClaimChecker`), new declarations are inserted together, and
-the status snapshots of every account touched are refreshed once, at the end, in the same
-transaction. Replays, corrections and merges with a self-declared action (D-32, D-33) — a few
-per batch — go through `record_action` itself, each in its own savepoint.
+It is the set-based form of `record_action`, because training bodies send thousands of
+declarations at once, with a fixed number of queries per batch whatever its size: the checks run
+on data loaded once for the batch (`ClaimChecker`); the declarations that may merge with a
+self-declared action (D-33), and the actions whose hours add up with theirs (D-34), are found by
+one read around the batch (`intake_sql.around`); new declarations are inserted together
+(`actions.bulk.insert_actions`: COPY on PostgreSQL), each with the transition and the audit entry
+`record_action` would write; the D-34 flags are raised for the batch at once; the status snapshots
+of every account touched are refreshed once, at the end, in the same transaction
+(`certification.bulk.refresh_exercises`). Replays, corrections and merges (D-32,
+D-33) — a few per batch — go through `record_action` itself, each in its own savepoint.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,16 +25,19 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from certipro.accounts.audit import Actor, record_many
-from certipro.actions.anomalies import flag_claims
-from certipro.actions.checks import ActionRefused, ClaimChecker
-from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
+from certipro.accounts.audit import Actor
+from certipro.actions.anomalies import Claimed, Hours, claimed, flag_claims
+from certipro.actions.bulk import NewAction, insert_actions
+from certipro.actions.checks import ActionRefused, ClaimChecker, among
+from certipro.actions.models import ActionState, Channel, Source
 from certipro.actions.services import Outcome, record_action
+from certipro.certification.bulk import refresh_exercises
 from certipro.certification.catalogue import Catalogue, load_catalogue
-from certipro.certification.status import refresh_status
+from certipro.declarations.intake_sql import Span, around
 from certipro.declarations.models import Declarant, DeclarantKind
 from certipro.declarations.schemas import DeclarationIn, parse_declaration
 from certipro.directory.models import Exercise, Professional
+from certipro.notifications.events import actions_received
 
 MAX_DECLARATIONS = 5000
 SOURCES = {DeclarantKind.ORGANISM: Source.ORGANISM, DeclarantKind.EMPLOYER: Source.EMPLOYER}
@@ -66,10 +73,12 @@ def _accepted(external_id: str, status: str, action_id: int) -> dict[str, Any]:
 
 
 @dataclass
-class _New:
+class _Checked:
+    """A declaration that passed the checks: `exercise` is the account it counts for."""
+
     index: int
     declaration: DeclarationIn
-    professional: Professional
+    professional_id: int
     exercise: Exercise
 
 
@@ -89,8 +98,12 @@ class _Run:
     today: date
     channel: Channel
     catalogue: Catalogue
-    touched: dict[int, Exercise] = field(default_factory=dict)
-    recorded: list[int] = field(default_factory=list)
+    touched: set[int] = field(default_factory=set)  # exercise ids whose snapshot must be refreshed
+    recorded: list[Claimed] = field(default_factory=list)  # what the D-34 checks look at
+    neighbours: list[Hours] = field(default_factory=list)  # and what they add up with
+
+    def __post_init__(self) -> None:
+        self.type_codes = self.catalogue.action_type_codes()  # built once, asked a thousand times
 
     @property
     def source(self) -> Source:
@@ -99,16 +112,14 @@ class _Run:
     def judge(self, items: Sequence[Any]) -> BatchResult:
         parsed = [parse_declaration(item) for item in items]
         valid = [d for d, _ in parsed if d is not None]
-        people = {p.rpps: p for p in Professional.objects.filter(rpps__in={d.rpps for d in valid})}
-        checker = ClaimChecker([p.pk for p in people.values()], catalogue=self.catalogue, today=self.today)
-        existing = set(
-            Action.objects.filter(
-                declarant=self.declarant, external_id__in={d.external_id for d in valid}
-            ).values_list("external_id", flat=True)
+        people: dict[str, int] = dict(
+            Professional.objects.filter(among("rpps", {d.rpps for d in valid}, "text"))
+            .order_by()
+            .values_list("rpps", "pk")
         )
-        mergeable = self._self_declared({p.pk for p in people.values()}, {d.action_type for d in valid})
+        checker = ClaimChecker(people.values(), catalogue=self.catalogue, today=self.today, existing=True)
         results: list[dict[str, Any] | None] = []
-        new: list[_New] = []
+        checked: list[_Checked] = []
         seen: set[str] = set()
         for index, (item, (declaration, invalid)) in enumerate(zip(items, parsed, strict=True)):
             external_id = item.get("external_id") if isinstance(item, dict) else None
@@ -123,10 +134,10 @@ class _Run:
             if errors or declaration is None:
                 results.append(_rejected(external_id, errors))
                 continue
-            professional = people[declaration.rpps]
+            professional_id = people[declaration.rpps]
             try:
                 exercise = checker.check(
-                    professional_id=professional.pk,
+                    professional_id=professional_id,
                     type_code=declaration.action_type,
                     end_date=declaration.end_date,
                     source=self.source,
@@ -137,61 +148,68 @@ class _Run:
             except ActionRefused as refused:
                 results.append(_rejected(external_id, [(refused.code, refused.message)]))
                 continue
-            if declaration.external_id in existing or self._merges(declaration, professional, mergeable):
-                results.append(self._through_entry_point(declaration, professional))
-            else:
-                results.append(None)  # filled once inserted
-                new.append(_New(index, declaration, professional, exercise))
+            results.append(None)  # filled below, once recorded
+            checked.append(_Checked(index, declaration, professional_id, exercise))
+        through, new = self._split(checked)
+        # Replays, corrections and merges first, in request order, then the new ones together:
+        # all were judged against the database as it stood before the batch.
+        for c, result in zip(through, self._through_entry_point(through), strict=True):
+            results[c.index] = result
         for index, result in self._insert(new).items():
             results[index] = result
         self._finish()
         return BatchResult(results=[r for r in results if r is not None])
 
     def _account_free_errors(
-        self, declaration: DeclarationIn, people: dict[str, Professional]
+        self, declaration: DeclarationIn, people: dict[str, int]
     ) -> list[tuple[str, str]]:
         """The checks that need no account: several may apply at once."""
         errors = []
         if declaration.rpps not in people:
             errors.append(("unknown_rpps", f"no professional with RPPS {declaration.rpps}"))
-        if declaration.action_type not in self.catalogue.action_type_codes():
+        if declaration.action_type not in self.type_codes:
             message = f"no published référentiel has action type {declaration.action_type}"
             errors.append(("unknown_action_type", message))
         if declaration.end_date > self.today:
             errors.append(("future_date", f"end_date {declaration.end_date} is after today ({self.today})"))
         return errors
 
-    def _self_declared(
-        self, professional_ids: set[int], types: set[str]
-    ) -> dict[tuple[int, str], list[tuple[date, date]]]:
-        """The dates of the self-declared actions a declaration may attest (D-33), loaded once for
-        the batch as plain tuples: `record_action` makes the merge itself."""
-        found: dict[tuple[int, str], list[tuple[date, date]]] = defaultdict(list)
-        rows = Action.objects.filter(
-            professional_id__in=professional_ids,
-            type_code__in=types,
-            source=Source.PROFESSIONAL,
-            state=ActionState.DECLARED,
-            declarant__isnull=True,
-        ).values_list("professional_id", "type_code", "start_date", "end_date")
-        for professional_id, type_code, start, end in rows:
-            found[(professional_id, type_code)].append((start or end, end))
-        return found
-
-    @staticmethod
-    def _merges(
-        declaration: DeclarationIn,
-        professional: Professional,
-        mergeable: dict[tuple[int, str], list[tuple[date, date]]],
-    ) -> bool:
-        start = declaration.start_date or declaration.end_date
-        return any(
-            own_start <= declaration.end_date and start <= own_end
-            for own_start, own_end in mergeable.get((professional.pk, declaration.action_type), [])
+    def _split(self, checked: list[_Checked]) -> tuple[list[_Checked], list[_Checked]]:
+        """(for `record_action`, new): an external_id already sent is a replay or a correction
+        (D-32), one overlapping a self-declared action a merge (D-33); the rest are new."""
+        sent = set(
+            self.declarant.actions.filter(
+                among("external_id", {c.declaration.external_id for c in checked}, "text")
+            )
+            .order_by()
+            .values_list("external_id", flat=True)
         )
+        found = around(
+            [
+                Span(
+                    c.index,
+                    c.professional_id,
+                    c.declaration.action_type,
+                    c.declaration.start_date or c.declaration.end_date,
+                    c.declaration.end_date,
+                )
+                for c in checked
+            ]
+        )
+        self.neighbours = found.hours
+        through = [c for c in checked if c.declaration.external_id in sent or c.index in found.merges]
+        return through, [
+            c for c in checked if not (c.declaration.external_id in sent or c.index in found.merges)
+        ]
 
-    def _through_entry_point(self, declaration: DeclarationIn, professional: Professional) -> dict[str, Any]:
-        """A replay, a correction or a merge: `record_action` decides, in its own savepoint."""
+    def _through_entry_point(self, checked: list[_Checked]) -> list[dict[str, Any]]:
+        """Each through `record_action`, which decides, in its own savepoint."""
+        if not checked:
+            return []
+        professionals = Professional.objects.in_bulk({c.professional_id for c in checked})
+        return [self._single(c.declaration, professionals[c.professional_id]) for c in checked]
+
+    def _single(self, declaration: DeclarationIn, professional: Professional) -> dict[str, Any]:
         for attempt in (1, 2):
             try:
                 with transaction.atomic():
@@ -202,9 +220,9 @@ class _Run:
                     raise
             except ActionRefused as refused:
                 return _rejected(declaration.external_id, [(refused.code, refused.message)])
-        self.touched.update((e.pk, e) for e in recorded.exercises)
+        self.touched.update(e.pk for e in recorded.exercises)
         if recorded.outcome != Outcome.DUPLICATE:
-            self.recorded.append(recorded.action.pk)
+            self.recorded.append(claimed(recorded.action))
         status = (
             "accepted" if recorded.outcome in (Outcome.ACCEPTED, Outcome.MERGED) else recorded.outcome.value
         )
@@ -228,75 +246,64 @@ class _Run:
             "catalogue": self.catalogue,
         }
 
-    def _insert(self, new: list[_New]) -> dict[int, dict[str, Any]]:
-        """New declarations, inserted together with their transition and audit rows."""
+    def _insert(self, new: list[_Checked]) -> dict[int, dict[str, Any]]:
         if not new:
             return {}
         try:
             with transaction.atomic():
-                actions = Action.objects.bulk_create([self._action(n) for n in new], batch_size=1000)
+                inserted = self._insert_new(new)
         except IntegrityError:
             # A concurrent request sent some of the same external_ids: let the entry point replay.
-            return {n.index: self._through_entry_point(n.declaration, n.professional) for n in new}
-        ActionTransition.objects.bulk_create(
-            [
-                ActionTransition(
-                    action=a,
-                    professional_id=a.professional_id,
-                    to_state=a.state,
-                    actor_label=self.actor.label,
-                    reason=Outcome.ACCEPTED.value,
-                )
-                for a in actions
-            ],
-            batch_size=1000,
+            return {c.index: r for c, r in zip(new, self._through_entry_point(new), strict=True)}
+        self.touched.update(c.exercise.pk for c in new)
+        self.recorded.extend(
+            Claimed(
+                pk, c.professional_id, c.declaration.start_date, c.declaration.end_date, c.declaration.hours
+            )
+            for (pk, _), c in zip(inserted, new, strict=True)
         )
-        record_many(
-            (
-                {
-                    "verb": "action.accepted",
-                    "professional_id": a.professional_id,
-                    "obj": a,
-                    "data": {
-                        "type_code": a.type_code,
-                        "end_date": a.end_date.isoformat(),
-                        "source": a.source,
-                    },
-                }
-                for a in actions
-            ),
-            actor=self.actor,
-        )
-        for n in new:
-            self.touched[n.exercise.pk] = n.exercise
-        self.recorded.extend(a.pk for a in actions)
         return {
-            n.index: _accepted(n.declaration.external_id, "accepted", a.pk)
-            for n, a in zip(new, actions, strict=True)
+            c.index: _accepted(c.declaration.external_id, "accepted", pk)
+            for (pk, _), c in zip(inserted, new, strict=True)
         }
 
-    def _action(self, n: _New) -> Action:
-        d = n.declaration
-        return Action(
-            professional=n.professional,
-            profession_id=n.exercise.profession_id,
-            type_code=d.action_type,
-            title=d.title,
-            start_date=d.start_date,
-            end_date=d.end_date,
-            hours=d.hours,
-            axis=d.axis,
-            state=ActionState.ATTESTED,
+    def _insert_new(self, new: list[_Checked]) -> list[tuple[int, int]]:
+        """Records the new declarations: each action with the transition and the audit entry
+        `record_action` would write for it. Returns (action id, professional id) of each, in order.
+        Raises IntegrityError when a concurrent request recorded one of the same external_ids."""
+        pks = insert_actions(
+            [
+                NewAction(
+                    c.professional_id,
+                    c.exercise.profession_id,
+                    c.declaration.action_type,
+                    c.declaration.title,
+                    c.declaration.start_date,
+                    c.declaration.end_date,
+                    c.declaration.hours,
+                    c.declaration.axis,
+                    c.declaration.external_id,
+                )
+                for c in new
+            ],
+            state=ActionState.ATTESTED,  # a third party's claim (D-31), as record_action decides
             source=self.source,
             channel=self.channel,
-            declarant=self.declarant,
-            external_id=d.external_id,
-            declared_by=self.actor.user,
+            declarant_id=self.declarant.pk,
+            actor=self.actor,
+            audit_each=True,
         )
+        # Each professional is told of the claim, to check it and contest it if wrong (domain §7).
+        actions_received(
+            (c.professional_id, pk, self.declarant.name, c.declaration.end_date.isoformat())
+            for pk, c in zip(pks, new, strict=True)
+        )
+        return [(pk, c.professional_id) for pk, c in zip(pks, new, strict=True)]
 
     def _finish(self) -> None:
         if self.recorded:
-            recorded = list(Action.objects.filter(pk__in=self.recorded))
-            flag_claims(recorded, declarant_id=self.declarant.pk, actor=self.actor)
+            flag_claims(
+                self.recorded, before=self.neighbours, declarant_id=self.declarant.pk, actor=self.actor
+            )
         if self.touched:
-            refresh_status(exercises=list(self.touched.values()), today=self.today, catalogue=self.catalogue)
+            refresh_exercises(self.touched, today=self.today, catalogue=self.catalogue)

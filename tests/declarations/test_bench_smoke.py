@@ -14,15 +14,22 @@ from django.test import Client
 
 from bench import csv_memory
 from bench import declarations as bench
-from certipro.actions.models import Action, ActionTransition
+from certipro.accounts.models import AuditEntry
+from certipro.actions.models import Action, ActionTransition, ClaimFlag
 from certipro.certification.models import StatusSnapshot
 from certipro.declarations.models import Declarant
 from certipro.directory.models import Professional
+from certipro.notifications.models import Notification
 from tests.conftest import TODAY
 
 
 def _snapshots() -> list[tuple[Any, ...]]:
     return list(StatusSnapshot.objects.order_by("period_id").values_list())
+
+
+def _counts() -> tuple[int, ...]:
+    models = (Action, ActionTransition, ClaimFlag, AuditEntry, Notification)
+    return tuple(model.objects.count() for model in models)  # type: ignore[attr-defined]
 
 
 @pytest.mark.django_db
@@ -35,7 +42,7 @@ def test_the_declaration_benches_run_and_clean_up_at_a_tiny_scale(
 ) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
-    before = (_snapshots(), Action.objects.count(), ActionTransition.objects.count())
+    before = (_snapshots(), _counts())
     declarant, token = bench.setup()
     rng = random.Random(2)
     people = bench.sample_people(5, rng=rng, today=TODAY)
@@ -60,7 +67,8 @@ def test_the_declaration_benches_run_and_clean_up_at_a_tiny_scale(
     if connection.vendor == "postgresql":
         rows = bench.written_rows(declarant.pk, accepted)
         assert len(rows) == len(accepted)
-        assert bench.copy_baseline([rows], prefix="COPY-", transitions=True) > 0
+        for tables in bench.BASELINES:
+            assert bench.copy_baseline([rows], prefix=f"COPY-{tables}-", tables=tables) > 0
 
     path = tmp_path / "declarations.csv"
     assert csv_memory.write_csv(path, bench.declarations(people, 30, rng=rng, today=TODAY, tag="C")) == 30
@@ -75,5 +83,5 @@ def test_the_declaration_benches_run_and_clean_up_at_a_tiny_scale(
     removed = bench.cleanup(log=lambda _: None)
     assert removed["actions"] >= body["accepted"] + report["accepted"]
     assert not Declarant.objects.filter(name=bench.NAME).exists()
-    assert (_snapshots(), Action.objects.count(), ActionTransition.objects.count()) == before
+    assert (_snapshots(), _counts()) == before
     assert not any(Path(settings.MEDIA_ROOT).rglob("*.csv"))
