@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from certipro.accounts.psc.config import provider_settings as psc_provider_settings
 from certipro.certification.rules.config import RulesConfig
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -180,12 +180,11 @@ _TASK_BACKENDS = {
     "thread": "certipro.declarations.portal.backends.ThreadBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
-_task_backend = env_str("CERTIPRO_TASKS_BACKEND", "thread" if DEBUG else "database")
-if _task_backend not in _TASK_BACKENDS:
-    raise ImproperlyConfigured(
-        f"CERTIPRO_TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {_task_backend!r}"
-    )
-TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend]}}
+TASKS = {
+    "default": {
+        "BACKEND": env_choice("CERTIPRO_TASKS_BACKEND", _TASK_BACKENDS, "thread" if DEBUG else "database")
+    }
+}
 
 # --- Sign-in: Pro Santé Connect (OpenID Connect through django-allauth), and the professional's space. ---
 # Appended as a block so that the apps and the allauth middleware stay together; certipro.space
@@ -290,12 +289,7 @@ _EMAIL_BACKENDS = {
     "file": "django.core.mail.backends.filebased.EmailBackend",
     "console": "django.core.mail.backends.console.EmailBackend",
 }
-_email_backend = env_str("CERTIPRO_EMAIL_BACKEND", "file" if DEBUG else "smtp")
-if _email_backend not in _EMAIL_BACKENDS:
-    raise ImproperlyConfigured(
-        f"CERTIPRO_EMAIL_BACKEND must be one of {', '.join(_EMAIL_BACKENDS)}, not {_email_backend!r}"
-    )
-EMAIL_BACKEND = _EMAIL_BACKENDS[_email_backend]
+EMAIL_BACKEND = env_choice("CERTIPRO_EMAIL_BACKEND", _EMAIL_BACKENDS, "file" if DEBUG else "smtp")
 EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
 EMAIL_HOST = env_str("CERTIPRO_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("CERTIPRO_EMAIL_PORT", 25, minimum=1)

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.space.psc_live import psc_live_fixture  # noqa: F401  (the psc_live fixture)
+
 # Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls from
 # it unless told that this is deliberate (the tests' own setup code, never the server's).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -102,3 +104,16 @@ def check_accessibility(page: Any) -> Any:
         assert not serious, f"accessibility violations on {what} ({page.url}):\n{report}"
 
     return check
+
+
+@pytest.fixture
+def demo_site(psc_live: str, settings: Any, tmp_path: Path) -> str:
+    """The demo population of `make run`, loaded through the same entry points, on the live server
+    with the built-in Pro Santé Connect (tests/space/psc_live.py)."""
+    from django.utils import timezone
+
+    from certipro.web.demo import load_demo
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    load_demo(today=timezone.localdate())
+    return psc_live

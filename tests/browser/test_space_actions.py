@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,19 +15,9 @@ from certipro.directory.models import Professional
 from certipro.space.forms_actions import declarable_types
 from certipro.space.models_actions import Evidence
 from tests.browser.test_space_journey import expected_status
-from tests.space.psc_live import psc_live_fixture  # noqa: F401  (the psc_live fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def demo_site(psc_live: str, settings: Any, tmp_path: Path) -> str:
-    from certipro.web.demo import load_demo
-
-    settings.MEDIA_ROOT = tmp_path / "media"
-    load_demo(today=timezone.localdate())
-    return psc_live
 
 
 def axis_counts(page: Any) -> list[str]:

@@ -9,25 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from pypdf import PdfReader
 
 from certipro.directory.models import Professional
 from certipro.space.dashboard import AXIS_LABELS
 from certipro.space.models_documents import DateChangeRequest
-from tests.space.psc_live import psc_live_fixture  # noqa: F401  (the psc_live fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def demo_site(psc_live: str, settings: Any, tmp_path: Path) -> str:
-    from certipro.web.demo import load_demo
-
-    settings.MEDIA_ROOT = tmp_path / "media"
-    load_demo(today=timezone.localdate())
-    return psc_live
 
 
 def sign_in(page: Any, site: str, professional: Professional) -> None:

@@ -16,18 +16,8 @@ from certipro.certification.status import status_object
 from certipro.devidp.identities import UNKNOWN_ID_NAT
 from certipro.directory.models import Professional
 from certipro.space.dashboard import AXIS_LABELS, AXIS_STATUS
-from tests.space.psc_live import psc_live_fixture  # noqa: F401  (the psc_live fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo_site(psc_live: str) -> str:
-    """The demo population of `make run`, loaded through the same entry points."""
-    from certipro.web.demo import load_demo
-
-    load_demo(today=timezone.localdate())
-    return psc_live
 
 
 def expected_status(professional: Professional) -> dict[str, Any]:

@@ -3,29 +3,16 @@ keyboard. Accessible (axe-core: no serious or critical violation)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from certipro.directory.models import Professional
 from certipro.notifications.kinds import Kind
 from certipro.notifications.models import Preferences
 from tests.browser.test_space_documents import sign_in
-from tests.space.psc_live import psc_live_fixture  # noqa: F401  (the psc_live fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo_site(psc_live: str, settings: Any, tmp_path: Path) -> str:
-    from certipro.web.demo import load_demo
-
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    load_demo(today=timezone.localdate())
-    return psc_live
 
 
 def test_inbox_and_choices_in_the_browser(

@@ -4,7 +4,6 @@ critical violations fail)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,19 +18,9 @@ from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
 from certipro.space.models_plan import Plan, PlannedAction
 from certipro.space.plan import EMPLOYED_MODES, plannable_types
-from tests.space.psc_live import psc_live_fixture  # noqa: F401  (the psc_live fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ACTOR = Actor.command("test")
-
-
-@pytest.fixture
-def demo_site(psc_live: str, settings: Any, tmp_path: Path) -> str:
-    from certipro.web.demo import load_demo
-
-    settings.MEDIA_ROOT = tmp_path / "media"
-    load_demo(today=timezone.localdate())
-    return psc_live
 
 
 def test_plan_an_action_with_the_keyboard(
