@@ -6,16 +6,19 @@ message exists if and only if the event does. Its e-mail goes after the commit (
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.utils import timezone
 
 from certipro.accounts.audit import Actor, record
 from certipro.notifications.kinds import OPTIONAL, Kind
-from certipro.notifications.models import Notification, Preferences
+from certipro.notifications.models import EmailState, Notification, Preferences
 
 BATCH = 1000
 
@@ -31,24 +34,58 @@ class Notice:
 def notify(notices: Iterable[Notice]) -> int:
     """Records the notices not recorded before (each is sent once: D-§7); returns how many were given.
 
-    Set-based for imports and batches: one INSERT … ON CONFLICT DO NOTHING per thousand.
+    Set-based for imports and batches: one INSERT … ON CONFLICT DO NOTHING per thousand; on
+    PostgreSQL from arrays (`unnest`), without building a model instance per row, because a batch
+    of 1,000 declarations makes 1,000 of them.
     """
     now = timezone.now()
-    rows = [
-        Notification(
-            professional_id=n.professional_id,
-            kind=n.kind,
-            key=n.key[:80],
-            data=n.data,
-            created_at=now,
-            email_next_try=now,
+    given = list(notices)
+    if not given:
+        return 0
+    if connection.vendor == "postgresql":
+        for start in range(0, len(given), BATCH):
+            _insert_arrays(given[start : start + BATCH], now)
+    else:
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    professional_id=n.professional_id,
+                    kind=n.kind,
+                    key=n.key[:80],
+                    data=n.data,
+                    created_at=now,
+                    email_next_try=now,
+                )
+                for n in given
+            ],
+            batch_size=BATCH,
+            ignore_conflicts=True,
         )
-        for n in notices
-    ]
-    if rows:
-        Notification.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
-        enqueue_delivery_after_commit()
-    return len(rows)
+    enqueue_delivery_after_commit()
+    return len(given)
+
+
+def _insert_arrays(notices: list[Notice], now: datetime) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {Notification._meta.db_table}
+                (professional_id, kind, key, data, created_at, email_state, email_to, email_attempts,
+                 email_next_try, email_error)
+            SELECT p, k, key, d::jsonb, %s, %s, '', 0, %s, ''
+            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS t(p, k, key, d)
+            ON CONFLICT DO NOTHING
+            """,
+            [
+                now,
+                EmailState.PENDING.value,
+                now,
+                [n.professional_id for n in notices],
+                [str(n.kind) for n in notices],
+                [n.key[:80] for n in notices],
+                [json.dumps(n.data, cls=DjangoJSONEncoder) for n in notices],
+            ],
+        )
 
 
 def enqueue_delivery_after_commit() -> None:
