@@ -82,7 +82,7 @@ def test_an_smtp_outage_loses_nothing_the_message_goes_on_a_later_run(
     n = state(dr_martin)
     assert n.email_state == EmailState.PENDING and n.email_attempts == 1
     assert n.email_next_try == now + FIRST_RETRY
-    assert "ConnectionRefusedError" in n.email_error or "OSError" in n.email_error or n.email_error
+    assert n.email_error.startswith("ConnectionRefusedError")  # what failed, for the operators
     assert deliver_pending(now=now + timedelta(minutes=1)).retried == 0  # not due yet
     # The relay is back.
     from aiosmtpd.controller import Controller
