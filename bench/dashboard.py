@@ -13,23 +13,28 @@ On the database the generator filled (`DATABASE_URL`), in one run:
    (`_auth_user_id`, `_auth_user_backend`, `_auth_user_hash`). No audit entry is written (the
    journal is append-only), so nothing here is left behind: `cleanup` removes the users, their
    activations and the sessions (run first, last, and alone with `--cleanup-only`).
-2. The SQL queries of one dashboard page and one baseline page, counted in this process with
-   `CaptureQueriesContext` through the whole middleware stack (same settings as the server).
-3. One gunicorn server (`bench.wsgi`: the project's settings and URLconf plus the baseline view of
-   `bench.urls`), DEBUG off, gthread workers, persistent database connections, started once and
-   serving both views. `bench.http_load` sends GET requests with each person's session cookie
-   from `--clients` processes on keep-alive connections; every answer must be a 200 holding
-   "Ma certification périodique" and the person's own "RPPS …", or it counts as a failure.
-   A warm-up pass asks each view once per session; then `--repeat` rounds of `--duration`
-   seconds each, baseline and dashboard alternating (the order flips every round).
-4. Requests/s of each round, medians, the ratio dashboard / baseline, p50/p95 latencies, and the
-   CPU the gunicorn workers and the PostgreSQL backends of this database used per request.
-5. `--profile N`, after the server is stopped: N requests of each view through Django in this
-   process (no HTTP), timed; the dashboard's parts timed by wrappers and its queries by table;
-   then the same N dashboards under cProfile: where a page's time goes.
-6. `--what-if N`: N dashboards in this process with parts of their work cached (the catalogue,
-   the référentiels, the DSFR configuration, the whole `build_dashboard`), by replacing functions
-   with `unittest.mock` here only: what a change of the application would gain.
+2. The SQL queries of one baseline page and of one dashboard page, the latter twice: rendered (the
+   cache emptied first) and kept (`certipro/space/dashboard_cache.py`: the account unchanged since
+   the last visit), counted in this process with `CaptureQueriesContext` through the whole
+   middleware stack (same settings as the server).
+3. Two gunicorn servers (`bench.wsgi`: the project's settings and URLconf plus the baseline view of
+   `bench.urls`), DEBUG off, gthread workers, persistent database connections, the cache in Redis
+   (`--cache`, a database of its own, emptied before and after) as in production: the first as
+   configured, serving the baseline and the dashboard; the second the same but with
+   `CERTIPRO_DASHBOARD_CACHE_SECONDS=0`, so that every dashboard is rendered (the worst case: each
+   visit follows a change of the account). `bench.http_load` sends GET requests with each
+   person's session cookie from `--clients` processes on keep-alive connections; every answer must
+   be a 200 holding "Ma certification périodique" and the person's own "RPPS …", or it counts as a
+   failure. A warm-up pass asks each view once per session (so the first server keeps every
+   page); then `--repeat` rounds of `--duration` seconds each, the three views in turn (the order
+   changes every round).
+4. Requests/s of each round, medians, the ratios dashboard / baseline (kept and rendered), p50/p95
+   latencies, and the CPU the gunicorn workers and the PostgreSQL backends used per request.
+5. `--profile N`, after the servers are stopped: N requests of each view through Django in this
+   process (no HTTP), timed; the rendered dashboard's parts timed by wrappers and its queries by
+   table; then the same N rendered dashboards under cProfile: where a rendering's time goes.
+6. `--what-if N`: N rendered dashboards in this process with `build_dashboard` cached per person,
+   by replacing it with `unittest.mock` here only: what is left of a rendering besides its data.
 
 The baseline (`bench.urls.baseline`): same server, same middleware, same session cookie, so the
 same session and user queries; then one indexed query (the status snapshots of the signed-in
@@ -71,6 +76,8 @@ APPLICATION_NAME = "bench.dashboard"  # of the server's database connections
 QUERY_SAMPLE = 50  # people whose dashboard's queries are counted in-process
 BASELINE_PATH = "/bench/baseline/"  # bench.urls.BASELINE_PATH (not imported: no Django before setup)
 HEADING = "Ma certification périodique".encode()
+# A Redis database for the kept dashboards of the run alone: it is emptied before and after.
+DEFAULT_CACHE = "redis://127.0.0.1:6379/3"
 TABLE = re.compile(r'\bFROM "?(\w+)"?|\b(?:INSERT INTO|UPDATE) "?(\w+)"?', re.IGNORECASE)
 # Where a dashboard request's time goes: (end of the file's path, function) -> what it is.
 PARTS = {
@@ -82,15 +89,15 @@ PARTS = {
     ("certipro/space/dashboard.py", "build_dashboard"): "build_dashboard, in all",
     (
         "certipro/certification/catalogue.py",
-        "load_catalogue",
-    ): "  load_catalogue (all référentiels, all types)",
+        "kept_catalogue",
+    ): "  the catalogue (kept per process)",
     ("certipro/certification/evaluation.py", "evaluate_exercises"): "  evaluate_exercises, in all",
     ("certipro/certification/rules/counting.py", "evaluate"): "    the engine: evaluate",
     ("certipro/certification/rules/applicability.py", "assignment_timeline"): "    the engine: timeline",
-    ("certipro/space/dashboard.py", "_referentiels"): "  référentiels in force, their types",
+    ("certipro/space/dashboard.py", "_kept_referentiels"): "  référentiels in force, their types",
     ("certipro/space/dashboard.py", "_section"): "  arrange each section (status_object, rows)",
     ("django/shortcuts.py", "render"): "render the template, in all",
-    ("dsfr/context_processors.py", "site_config"): "  DSFR site configuration",
+    ("certipro/web/context_processors.py", "site_config"): "  DSFR site configuration",
     ("django/db/models/base.py", "__init__"): "model instances built (Model.__init__)",
 }
 
@@ -257,6 +264,8 @@ def _client(account: Account) -> Any:
 
 
 def _tables(sql: str) -> str:
+    if " UNION ALL " in sql:
+        return "page facts (space/dashboard_cache.py)"
     tables = [a or b for a, b in TABLE.findall(sql)]
     return tables[0] if tables else sql.split(None, 1)[0].upper()
 
@@ -265,13 +274,17 @@ def check_page(body: bytes, account: Account) -> bool:
     return HEADING in body and f"RPPS {account.rpps}".encode() in body
 
 
-def count_queries(path: str, account: Account) -> dict[str, Any]:
-    """The SQL queries of one request to `path` as `account`, through the whole middleware stack."""
+def count_queries(path: str, account: Account, *, rendered: bool = False) -> dict[str, Any]:
+    """The SQL queries of one request to `path` as `account`, through the whole middleware stack;
+    with `rendered`, the kept pages are dropped first (the dashboard is rendered, not kept)."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     client = _client(account)
     client.get(path)  # a first request opens the connection and fills the process's caches
+    if rendered:
+        cache.clear()  # the bench's own cache database (--cache)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
     if response.status_code != 200 or not check_page(response.content, account):
@@ -306,9 +319,9 @@ TIMED = {
     ("django.contrib.sessions.backends.db", "SessionStore.load"): "session: read and decode",
     ("django.contrib.auth", "get_user"): "user: read, check the session hash",
     ("certipro.space.views", "build_dashboard"): "build_dashboard, in all",
-    ("certipro.space.dashboard", "load_catalogue"): "  load_catalogue (all référentiels, all types)",
+    ("certipro.space.dashboard", "kept_catalogue"): "  the catalogue (kept per process)",
     ("certipro.space.dashboard", "evaluate_exercises"): "  evaluate_exercises (4 queries, the engine)",
-    ("certipro.space.dashboard", "_referentiels"): "  référentiels in force and their types",
+    ("certipro.space.dashboard", "_kept_referentiels"): "  référentiels in force and their types (kept)",
     ("certipro.space.dashboard", "_section"): "  arrange each section",
     ("certipro.space.views", "render"): "render the page (context processors, template)",
 }
@@ -359,15 +372,19 @@ def profile(accounts: Sequence[Account], n: int) -> dict[str, Any]:
         return (time.perf_counter() - began) / len(sample)
 
     wall: dict[str, float] = {}
+    requests(DASHBOARD_PATH)  # every page kept
     for path in (BASELINE_PATH, DASHBOARD_PATH, BASELINE_PATH, DASHBOARD_PATH):
         wall[path] = min(wall.get(path, float("inf")), requests(path))
-    with timed_calls() as calls, timed_queries() as times:
-        timed_total = requests(DASHBOARD_PATH)
-    query_time = {t: (len(v) / len(sample), sum(v) / len(sample)) for t, v in times.items()}
-    profiler = cProfile.Profile()
-    profiler.enable()
-    requests(DASHBOARD_PATH, check=False)
-    profiler.disable()
+    with rendering():
+        for _ in range(2):
+            wall["rendered"] = min(wall.get("rendered", float("inf")), requests(DASHBOARD_PATH))
+        with timed_calls() as calls, timed_queries() as times:
+            timed_total = requests(DASHBOARD_PATH)
+        query_time = {t: (len(v) / len(sample), sum(v) / len(sample)) for t, v in times.items()}
+        profiler = cProfile.Profile()
+        profiler.enable()
+        requests(DASHBOARD_PATH, check=False)
+        profiler.disable()
     stats = pstats.Stats(profiler)
     total = sum(tt for _, _, tt, _, _ in stats.stats.values())  # type: ignore[attr-defined]
     parts: dict[str, float] = defaultdict(float)
@@ -383,6 +400,8 @@ def profile(accounts: Sequence[Account], n: int) -> dict[str, Any]:
             "baseline": round(wall[BASELINE_PATH] * 1000, 2),
             "dashboard": round(wall[DASHBOARD_PATH] * 1000, 2),
             "ratio": round(wall[BASELINE_PATH] / wall[DASHBOARD_PATH], 3),
+            "dashboard_rendered": round(wall["rendered"] * 1000, 2),
+            "ratio_rendered": round(wall[BASELINE_PATH] / wall["rendered"], 3),
         },
         "timed_ms": {
             "request, in all": round(timed_total * 1000, 2),
@@ -399,29 +418,20 @@ def profile(accounts: Sequence[Account], n: int) -> dict[str, Any]:
     }
 
 
-class _NoSiteConfig:
-    """Stands for `dsfr.models.DsfrConfig` in `what_if`: no query (as if the configuration were cached)."""
+def rendering() -> Any:
+    """In this process, every dashboard rendered (none kept), as on the second server."""
+    from django.test.utils import override_settings
 
-    class objects:
-        @staticmethod
-        def filter(**kwargs: Any) -> Any:
-            return _NoSiteConfig.objects
-
-        @staticmethod
-        def first() -> None:
-            return None
+    return override_settings(CERTIPRO_DASHBOARD_CACHE_SECONDS=0)
 
 
 def what_if(accounts: Sequence[Account], n: int, repeat: int = 3) -> dict[str, dict[str, float]]:
-    """In this process only, the dashboard with parts of its work cached (functions replaced with
-    `unittest.mock`, the application's code untouched): what a change would gain, in ms per page
-    (the best of `repeat` passes over `n` people, alternating) and as a ratio to the baseline."""
-    from contextlib import ExitStack
+    """In this process only, the rendered dashboard with `build_dashboard` cached per person (the
+    function replaced with `unittest.mock`, the application's code untouched): what is left of a
+    rendering once its data are at hand — the templates — in ms per page (the best of `repeat`
+    passes over `n` people, alternating) and as a ratio to the baseline."""
     from unittest import mock
 
-    import dsfr.context_processors
-
-    import certipro.space.dashboard as dashboard_module
     import certipro.space.views as views_module
 
     sample = list(accounts[:n])
@@ -433,48 +443,28 @@ def what_if(accounts: Sequence[Account], n: int, repeat: int = 3) -> dict[str, d
             client.get(path)
         return (time.perf_counter() - began) / len(clients)
 
-    catalogue = dashboard_module.load_catalogue()
-    referentiels, built = dashboard_module._referentiels, views_module.build_dashboard
+    built = views_module.build_dashboard
     known: dict[Any, Any] = {}
 
-    def same_referentiels(labels: set[str]) -> Any:
-        key = ("referentiels", frozenset(labels))
+    def same_dashboard(professional: Any, **kwargs: Any) -> Any:
+        key = (professional.pk, tuple(sorted(kwargs.items())))
         if key not in known:
-            known[key] = referentiels(labels)
+            known[key] = built(professional, **kwargs)
         return known[key]
 
-    def same_dashboard(professional: Any, *, today: date, owner: bool) -> Any:
-        key = ("dashboard", professional.pk, today, owner)
-        if key not in known:
-            known[key] = built(professional, today=today, owner=owner)
-        return known[key]
-
-    catalogue_kept = mock.patch.object(dashboard_module, "load_catalogue", lambda: catalogue)
-    referentiels_kept = mock.patch.object(dashboard_module, "_referentiels", same_referentiels)
-    site_config_kept = mock.patch.object(dsfr.context_processors, "DsfrConfig", _NoSiteConfig)
     dashboard_kept = mock.patch.object(views_module, "build_dashboard", same_dashboard)
-    scenarios: dict[str, list[Any]] = {
-        "as it is": [],
-        "catalogue kept per process": [catalogue_kept],
-        "catalogue kept + référentiels from it": [catalogue_kept, referentiels_kept],
-        "catalogue kept + référentiels from it + DSFR configuration cached": [
-            catalogue_kept,
-            referentiels_kept,
-            site_config_kept,
-        ],
-        "build_dashboard cached per person": [dashboard_kept],
-        "build_dashboard cached per person + DSFR configuration cached": [dashboard_kept, site_config_kept],
-    }
-    with dashboard_kept:
-        per_page(DASHBOARD_PATH)  # fills the per-person cache outside the timings
     per_page(BASELINE_PATH)
     best: dict[str, float] = {}
-    for _ in range(repeat):
-        best[BASELINE_PATH] = min(best.get(BASELINE_PATH, float("inf")), per_page(BASELINE_PATH))
-        for name, patches in scenarios.items():
-            with ExitStack() as stack:
-                for patch in patches:
-                    stack.enter_context(patch)
+    with rendering():
+        with dashboard_kept:
+            per_page(DASHBOARD_PATH)  # fills the per-person cache outside the timings
+        for _ in range(repeat):
+            best[BASELINE_PATH] = min(best.get(BASELINE_PATH, float("inf")), per_page(BASELINE_PATH))
+            best["rendered, as it is"] = min(
+                best.get("rendered, as it is", float("inf")), per_page(DASHBOARD_PATH)
+            )
+            with dashboard_kept:
+                name = "rendered, build_dashboard cached per person"
                 best[name] = min(best.get(name, float("inf")), per_page(DASHBOARD_PATH))
     baseline = best.pop(BASELINE_PATH)
     return {
@@ -493,9 +483,9 @@ def free_port() -> int:
         return port
 
 
-def server_environment(conn_max_age: int) -> dict[str, str]:
+def server_environment(conn_max_age: int, cache_url: str = "", **extra: str) -> dict[str, str]:
     """Production-like settings (docs/environment.md): DEBUG off, a secret key, the hosts listed,
-    persistent database connections."""
+    persistent database connections, the cache in Redis."""
     env = {k: v for k, v in os.environ.items() if k != "CERTIPRO_DEV_PSC"}  # refused without debug
     url = env.get("DATABASE_URL", "")
     if url.startswith("postgres") and "application_name=" not in url:
@@ -509,15 +499,34 @@ def server_environment(conn_max_age: int) -> dict[str, str]:
             "CERTIPRO_DB_CONN_MAX_AGE": str(conn_max_age),
             "CERTIPRO_LOG_LEVEL": "WARNING",
             "DJANGO_SETTINGS_MODULE": "config.settings",
+            "CERTIPRO_REDIS_URL": cache_url,
+            **extra,
         }
     )
     return env
 
 
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
 class Server:
     """gunicorn serving `bench.wsgi:application` on 127.0.0.1 with gthread workers, in its own process."""
 
-    def __init__(self, *, workers: int, threads: int, conn_max_age: int, port: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int,
+        threads: int,
+        conn_max_age: int,
+        port: int = 0,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = port or free_port()
         # The server's log, kept after the run (its name is printed if it fails to start).
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115  (closed by stop())
@@ -533,7 +542,7 @@ class Server:
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,
-            env=server_environment(conn_max_age),
+            env=env or server_environment(conn_max_age),
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
@@ -647,9 +656,11 @@ def run(
     port: int = 0,
     profile_requests: int = 0,
     what_if_requests: int = 0,
+    cache_url: str = "",
     log: Callable[[str], Any] = print,
 ) -> dict[str, Any]:
     from django.conf import settings
+    from django.core.cache import cache
     from django.db import connections
     from django.utils import timezone
 
@@ -662,10 +673,12 @@ def run(
         "settings": {
             "sessions": sessions, "duration": duration, "repeat": repeat, "clients": clients,
             "workers": workers, "threads": threads, "conn_max_age": conn_max_age, "seed": seed,
+            "cache": cache_url or "in-process (no Redis: each worker keeps its own pages)",
         },
     }  # fmt: skip
     before = counts()
     cleanup(log)
+    cache.clear()
     try:
         began = time.perf_counter()
         people = sample_people(sessions, rng=random.Random(seed), today=today)
@@ -675,36 +688,60 @@ def run(
             raise RuntimeError("no professional with a current period and no user in this database")
         result["queries"] = {
             "dashboard": count_queries(DASHBOARD_PATH, accounts[0]),
+            "dashboard_rendered": count_queries(DASHBOARD_PATH, accounts[0], rendered=True),
             "baseline": count_queries(BASELINE_PATH, accounts[0]),
-            # Over more people: 18 with a specialty to label, 17 without (no query for no codes).
-            "dashboard_counts": dict(
-                Counter(count_queries(DASHBOARD_PATH, a)["queries"] for a in accounts[:QUERY_SAMPLE])
+            # Rendered, over more people: 17 with a specialty to label, 16 without (no query for no codes).
+            "rendered_counts": dict(
+                Counter(
+                    count_queries(DASHBOARD_PATH, a, rendered=True)["queries"]
+                    for a in accounts[:QUERY_SAMPLE]
+                )
             ),
         }
         log(f"queries per page: {json.dumps(result['queries'])}")
         connections.close_all()
-        server = Server(workers=workers, threads=threads, conn_max_age=conn_max_age, port=port)
-        log(f"gunicorn on 127.0.0.1:{server.port}, {workers} gthread workers × {threads} threads")
+        cache.clear()
+        kept = Server(
+            workers=workers, threads=threads, conn_max_age=conn_max_age, port=port,
+            env=server_environment(conn_max_age, cache_url),
+        )  # fmt: skip
         try:
+            rendered = Server(
+                workers=workers, threads=threads, conn_max_age=conn_max_age,
+                env=server_environment(conn_max_age, cache_url, CERTIPRO_DASHBOARD_CACHE_SECONDS="0"),
+            )  # fmt: skip
+        except BaseException:
+            kept.stop()
+            raise
+        log(
+            f"gunicorn on 127.0.0.1:{kept.port} (pages kept) and :{rendered.port} (rendered),"
+            f" {workers} gthread workers × {threads} threads each"
+        )
+        try:
+            cookie = settings.SESSION_COOKIE_NAME
             views = {
-                "baseline": targets(BASELINE_PATH, accounts, settings.SESSION_COOKIE_NAME),
-                "dashboard": targets(DASHBOARD_PATH, accounts, settings.SESSION_COOKIE_NAME),
+                "baseline": (kept, targets(BASELINE_PATH, accounts, cookie)),
+                "dashboard": (kept, targets(DASHBOARD_PATH, accounts, cookie)),
+                "dashboard_rendered": (rendered, targets(DASHBOARD_PATH, accounts, cookie)),
             }
             result["warmup"] = {}
-            for name, views_targets in views.items():  # every session once: caches, connections
+            for name, (server, views_targets) in views.items():  # every session once: caches, connections
                 warm = http_load.run(
-                    "127.0.0.1", server.port, views_targets, clients=clients, requests=len(views_targets)
-                )
+                    "127.0.0.1", server.port, views_targets, clients=clients, requests=len(views_targets),
+                    split=True,
+                )  # fmt: skip
                 result["warmup"][name] = warm.summary()
                 log(f"warm-up {name}: {json.dumps(warm.summary())}")
             rounds: list[dict[str, Any]] = []
+            names = list(views)
             for i in range(repeat):
-                order = ("baseline", "dashboard") if i % 2 == 0 else ("dashboard", "baseline")
+                order = names[i % 3 :] + names[: i % 3]  # each view first in turn
                 for name in order:
+                    server, views_targets = views[name]
 
-                    def load(name: str = name, i: int = i) -> http_load.Result:
+                    def load(server: Server = server, views_targets: Any = views_targets, i: int = i) -> Any:
                         return http_load.run(
-                            "127.0.0.1", server.port, views[name], clients=clients, duration=duration,
+                            "127.0.0.1", server.port, views_targets, clients=clients, duration=duration,
                             seed=seed * 100 + i,
                         )  # fmt: skip
 
@@ -713,7 +750,8 @@ def run(
                     rounds.append(figures)
                     log(f"run {i + 1} {name}: {json.dumps(figures)}")
         finally:
-            server.stop()
+            kept.stop()
+            rendered.stop()
         result["rounds"] = rounds
         result["summary"] = summarise(rounds)
         if profile_requests:
@@ -722,6 +760,7 @@ def run(
             result["what_if"] = what_if(accounts, what_if_requests)
     finally:
         cleanup(log)
+        cache.clear()
         after = counts()
         result["left_as_found"] = after == before
         log(f"left as found: {after == before} (before {before}, after {after})")
@@ -744,11 +783,12 @@ def summarise(rounds: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "server_cpu_ms": statistics.median(r["server_cpu_ms"] for r in rs),
             "database_cpu_ms": statistics.median(r["database_cpu_ms"] for r in rs),
         }
-    if "baseline" in summary and "dashboard" in summary:
-        pairs = zip(summary["dashboard"]["rates"], summary["baseline"]["rates"], strict=True)
-        summary["ratio_per_run"] = [round(d / b, 3) if b else None for d, b in pairs]
-        baseline = summary["baseline"]["rate"]
-        summary["ratio"] = round(summary["dashboard"]["rate"] / baseline, 3) if baseline else None
+    for view, suffix in (("dashboard", ""), ("dashboard_rendered", "_rendered")):
+        if "baseline" in summary and view in summary:
+            pairs = zip(summary[view]["rates"], summary["baseline"]["rates"], strict=True)
+            summary[f"ratio{suffix}_per_run"] = [round(d / b, 3) if b else None for d, b in pairs]
+            baseline = summary["baseline"]["rate"]
+            summary[f"ratio{suffix}"] = round(summary[view]["rate"] / baseline, 3) if baseline else None
     return summary
 
 
@@ -760,16 +800,20 @@ def table(result: dict[str, Any]) -> str:
     lines = [head, "|---" * (runs + 2) + "|"]
     for view, label in (
         ("baseline", "baseline (one indexed query), req/s"),
-        ("dashboard", "dashboard, req/s"),
+        ("dashboard", "dashboard (kept page), req/s"),
+        ("dashboard_rendered", "dashboard rendered at every visit, req/s"),
     ):
         rates = " | ".join(f"{r:,.1f}" for r in s[view]["rates"])
         lines.append(f"| {label} | {rates} | **{s[view]['rate']:,.1f}** |")
-    ratios = " | ".join(f"{r:.3f}" for r in s["ratio_per_run"])
-    lines.append(f"| **ratio dashboard / baseline** | {ratios} | **{s['ratio']:.3f}** |")
+    for suffix, label in (("", "kept page"), ("_rendered", "rendered at every visit")):
+        ratios = " | ".join(f"{r:.3f}" for r in s[f"ratio{suffix}_per_run"])
+        lines.append(
+            f"| **ratio dashboard ({label}) / baseline** | {ratios} | **{s[f'ratio{suffix}']:.3f}** |"
+        )
     by_run = defaultdict(dict)
     for r in result["rounds"]:
         by_run[r["view"]][r["run"]] = r
-    for view in ("baseline", "dashboard"):
+    for view in ("baseline", "dashboard", "dashboard_rendered"):
         cells = " | ".join(
             f"{by_run[view][i + 1]['p50_ms']:.1f} / {by_run[view][i + 1]['p95_ms']:.1f}" for i in range(runs)
         )
@@ -793,11 +837,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--what-if", type=int, default=0, metavar="N", help="then N dashboards with parts cached (mock)"
     )
+    parser.add_argument(
+        "--cache",
+        default=DEFAULT_CACHE,
+        help="the Redis database of the kept pages (emptied before and after)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures there")
     parser.add_argument("--cleanup-only", action="store_true", help="only undo an interrupted run")
     args = parser.parse_args(argv)
+    cache_url = args.cache if redis_answers(args.cache) else ""
+    if not cache_url:
+        print(
+            f"Redis does not answer at {args.cache}: each worker keeps its own pages (not as in production)"
+        )
     # This process counts queries and profiles under the server's own settings.
-    os.environ.update(server_environment(args.conn_max_age))
+    os.environ.update(server_environment(args.conn_max_age, cache_url))
     os.environ.pop("CERTIPRO_DEV_PSC", None)
     import bench.wsgi  # noqa: F401  (settings, bench.urls as the URLconf, django.setup())
 
@@ -816,13 +870,14 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         profile_requests=args.profile,
         what_if_requests=args.what_if,
+        cache_url=cache_url,
     )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str))
     if "profile" in result:
         p = result["profile"]
         print(f"in-process, {p['requests']} requests: {json.dumps(p['wall_ms'])}")
-        print("timed without a profiler (ms per dashboard, inclusive):")
+        print("rendered dashboards, timed without a profiler (ms per dashboard, inclusive):")
         for label, ms in p["timed_ms"].items():
             print(f"  {ms:8.2f}  {label}")
         print(f"queries ({p['queries_ms_total']} ms per dashboard, from sending to the last row):")

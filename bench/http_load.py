@@ -171,8 +171,12 @@ def run(
     requests: int | None = None,
     seed: int = 0,
     timeout: float = 60.0,
+    split: bool = False,
 ) -> Result:
-    """`clients` concurrent keep-alive clients for `duration` seconds (or `requests` in all)."""
+    """`clients` concurrent keep-alive clients for `duration` seconds (or `requests` in all).
+
+    Each client walks all the targets in its own order; with `split`, client i walks only every
+    `clients`-th target from the i-th, so that `requests=len(targets)` asks each exactly once."""
     if not targets:
         raise ValueError("no targets")
     if (duration is None) == (requests is None):
@@ -182,6 +186,8 @@ def run(
     start_at = context.Value("d", 0.0)
     results = context.Queue()
     shares: list[int | None] = [None] * clients
+    if split and clients > len(targets):
+        clients = len(targets)  # no client without a target
     if requests is not None:
         shares = [requests // clients + (i < requests % clients) for i in range(clients)]
     processes = [
@@ -190,7 +196,7 @@ def run(
             args=(
                 host,
                 port,
-                targets,
+                targets[i::clients] if split else targets,
                 seed * 1000 + i,
                 duration,
                 shares[i],

@@ -68,7 +68,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "dsfr.context_processors.site_config",
+                "certipro.web.context_processors.site_config",
             ],
         },
     },
@@ -307,3 +307,7 @@ if not all(m.isdigit() and 0 < int(m) <= 120 for m in _reminder_months):
 CERTIPRO_REMINDER_MONTHS = sorted({int(m) for m in _reminder_months}, reverse=True)
 # A support grant's owner is told this many days before it ends.
 CERTIPRO_GRANT_EXPIRY_NOTICE_DAYS = env_int("CERTIPRO_GRANT_EXPIRY_NOTICE_DAYS", 7, minimum=1)
+# The owner's dashboard is kept rendered in the cache while its data are unchanged
+# (certipro/space/dashboard_cache.py); this bounds only what its data cannot tell (labels, DSFR
+# site configuration). 0 renders every visit.
+CERTIPRO_DASHBOARD_CACHE_SECONDS = env_int("CERTIPRO_DASHBOARD_CACHE_SECONDS", 900, minimum=0)

@@ -83,6 +83,25 @@ def tasks_inline(settings: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """Each test starts with empty caches (kept dashboards, rate-limit counters, the catalogue and
+    DSFR configuration kept per process): a row id that a rolled-back test used may come back."""
+    from django.core.cache import caches
+
+    from certipro.certification import catalogue
+    from certipro.space import dashboard
+    from certipro.web.context_processors import forget
+
+    for store in caches.all():
+        store.clear()
+    # What processes keep in memory, keyed by versions that a new test database may repeat.
+    catalogue._KEPT.clear()
+    dashboard._KEPT_REFERENTIELS.clear()
+    forget()
+    yield
+
+
 @pytest.fixture
 def write_file(tmp_path: Path) -> Callable[[str, str], Path]:
     def write(name: str, text: str) -> Path:

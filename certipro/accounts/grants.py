@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from certipro.accounts.audit import Actor, record
 from certipro.accounts.models import User
@@ -19,7 +20,9 @@ from certipro.directory.models import Professional
 
 
 class GrantRefused(ValueError):
-    """A grant the professional may not give: unknown CNP for them, unknown scope, too long."""
+    """A grant the professional may not give: unknown CNP for them, unknown scope, too long.
+
+    Its message is for the professional, translated when raised; the journal never keeps it."""
 
 
 def max_days() -> int:
@@ -51,11 +54,13 @@ def grant_support(
 ) -> SupportGrant:
     """The professional (`user`) opens their account to `cnp` from `now` for `days` days."""
     if scope not in GrantScope.values:
-        raise GrantRefused("Cette étendue d'accès n'existe pas.")
+        raise GrantRefused(gettext("Cette étendue d'accès n'existe pas."))
     if not 1 <= days <= max_days():
-        raise GrantRefused(f"La durée doit être comprise entre 1 et {max_days()} jours.")
+        raise GrantRefused(
+            gettext("La durée doit être comprise entre 1 et %(max)s jours.") % {"max": max_days()}
+        )
     if not offered_cnps(professional).filter(pk=cnp.pk).exists():
-        raise GrantRefused("Ce CNP ne couvre pas votre profession ou votre spécialité.")
+        raise GrantRefused(gettext("Ce CNP ne couvre pas votre profession ou votre spécialité."))
     with transaction.atomic():
         grant = SupportGrant.objects.create(
             professional=professional,

@@ -169,13 +169,17 @@ def _replay_or_merge(
         )
         return (Outcome.DUPLICATE if same else Outcome.UPDATED), existing, existing.state
     # D-33: a third party attesting an action the professional self-declared: one action, attested.
-    candidates = Action.objects.select_for_update().filter(
-        professional=professional,
-        type_code=content["type_code"],
-        source=Source.PROFESSIONAL,
-        state=ActionState.DECLARED,
-        declarant_id__isnull=True,
-    )
+    candidates = (
+        Action.objects.select_for_update()
+        .filter(
+            professional=professional,
+            type_code=content["type_code"],
+            source=Source.PROFESSIONAL,
+            state=ActionState.DECLARED,
+            declarant_id__isnull=True,
+        )
+        .order_by("end_date", "pk")
+    )  # the earliest-ending first, as the set-based intake picks (intake_merge.pick)
     start = content["start_date"] or content["end_date"]
     for candidate in candidates:
         if (candidate.start_date or candidate.end_date) <= content[

@@ -1,7 +1,9 @@
-"""The référentiels as the rules engine sees them, read from the database once per use."""
+"""The référentiels as the rules engine sees them, read from the database once per use, or once
+per process and version of the published référentiels (`kept_catalogue`)."""
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -61,3 +63,27 @@ def load_catalogue() -> Catalogue:
         for r in refs
     }
     return Catalogue(metas=metas, rules=rules, declarable_by=declarable)
+
+
+# Built catalogues by version, in this process: a few, so that two versions read around a
+# publication do not evict each other in turn.
+_KEPT: dict[str, Catalogue] = {}
+_KEPT_SIZE = 4
+_LOCK = threading.Lock()
+
+
+def kept_catalogue(version: str) -> Catalogue:
+    """The catalogue of `version`, built once per process.
+
+    `version` must change whenever the published référentiels do: the dashboard's page facts read
+    their count and latest `loaded_at` (auto_now: every load or replacement saves the row). A
+    catalogue built after a newer publication than its version says is only rebuilt once more.
+    """
+    catalogue = _KEPT.get(version)
+    if catalogue is None:
+        catalogue = load_catalogue()
+        with _LOCK:
+            if len(_KEPT) >= _KEPT_SIZE:
+                _KEPT.pop(next(iter(_KEPT)))
+            _KEPT[version] = catalogue
+    return catalogue

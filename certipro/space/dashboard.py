@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Q
 
 from certipro.actions.models import Action, ActionState, Source
-from certipro.certification.catalogue import Catalogue, load_catalogue
+from certipro.certification.catalogue import Catalogue, kept_catalogue, load_catalogue
 from certipro.certification.evaluation import ExerciseStatus, evaluate_exercises
 from certipro.certification.status import status_object
 from certipro.directory.models import Professional, Specialty
@@ -131,12 +131,18 @@ def time_left(days: int) -> str:
     return " et ".join(parts)
 
 
-def build_dashboard(professional: Professional, *, today: date, owner: bool) -> list[Section]:
+def build_dashboard(
+    professional: Professional, *, today: date, owner: bool, catalogue_version: str | None = None
+) -> list[Section]:
+    """The page's sections. With `catalogue_version` (dashboard_cache.PageFacts), the catalogue and
+    the référentiels' titles and types come from this process's memory instead of 4 queries."""
     exercises = list(professional.exercises.select_related("profession").order_by("profession_id"))
-    catalogue = load_catalogue()
+    catalogue = load_catalogue() if catalogue_version is None else kept_catalogue(catalogue_version)
     statuses = evaluate_exercises(exercises, as_of=today, catalogue=catalogue)
     labels = {label for s in statuses for label in s.evaluation.referentiels}
-    referentiels = _referentiels(labels)
+    referentiels = (
+        _referentiels(labels) if catalogue_version is None else _kept_referentiels(catalogue_version)
+    )
     specialties = dict(
         Specialty.objects.filter(code__in={c for e in exercises for c in e.specialties}).values_list(
             "code", "label"
@@ -162,6 +168,21 @@ def _referentiels(labels: set[str]) -> dict[str, Referentiel]:
         query |= Q(code=code, version=version)
     rows = Referentiel.objects.filter(query).prefetch_related("action_types")
     return {r.label: r for r in rows}
+
+
+_KEPT_REFERENTIELS: dict[str, dict[str, Referentiel]] = {}
+
+
+def _kept_referentiels(version: str) -> dict[str, Referentiel]:
+    """Every published référentiel with its action types, read once per process and version (a
+    few hundred rows nationally; read-only once built)."""
+    kept = _KEPT_REFERENTIELS.get(version)
+    if kept is None:
+        rows = Referentiel.objects.filter(published_on__isnull=False).prefetch_related("action_types")
+        kept = {r.label: r for r in rows}
+        _KEPT_REFERENTIELS.clear()  # one version at a time: a new publication replaces the lot
+        _KEPT_REFERENTIELS[version] = kept
+    return kept
 
 
 def _section(

@@ -14,6 +14,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 
 from certipro.actions.models import Action
 from certipro.space.models_actions import Evidence
@@ -29,7 +30,8 @@ CHUNK = 64 * 1024
 
 
 class EvidenceRefused(Exception):
-    """A file that cannot be kept; `message` is shown to the professional, in French."""
+    """A file that cannot be kept; `message` is shown to the professional, in the language of the
+    request that raised it (never stored)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -62,14 +64,20 @@ def check_file(upload: UploadedFile[bytes]) -> CheckedFile:
     limit = max_bytes()
     size = upload.size or 0
     if size == 0:
-        raise EvidenceRefused("Le fichier est vide.")
+        raise EvidenceRefused(gettext("Le fichier est vide."))
     if size > limit:
-        raise EvidenceRefused(f"Le fichier dépasse la taille maximale de {limit // (1024 * 1024)} Mo.")
+        raise EvidenceRefused(
+            gettext("Le fichier dépasse la taille maximale de %(size)s Mo.")
+            % {"size": limit // (1024 * 1024)}
+        )
     upload.seek(0)
     content_type = sniff(upload.read(8))
     if content_type is None:
         raise EvidenceRefused(
-            "Ce fichier n'est ni un PDF, ni une image JPEG ou PNG (son contenu a été vérifié, pas son nom)."
+            gettext(
+                "Ce fichier n'est ni un PDF, ni une image JPEG ou PNG "
+                "(son contenu a été vérifié, pas son nom)."
+            )
         )
     upload.seek(0)
     digest = hashlib.sha256()

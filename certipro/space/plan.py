@@ -5,6 +5,13 @@ The page's builder reads the engine's own status (`status_object`), as the dashb
 links planned items to the actions that fulfilled them when the plan is shown: `record_action`
 knows nothing of plans. `summarize_plans` gives an employer the same forecast for the plans
 shared with it (decision 0004), for a page of plans at once and without writing anything.
+
+A plan is planned against the period open today. With none (an interruption ended it, D-15, or
+the next one has not started yet) the plan stays readable, has no forecast and takes no new item,
+and its owner may still stop sharing it.
+
+Messages meant for the professional are translated when raised (`gettext`, French msgids); the
+journal keeps only codes, dates and numbers.
 """
 
 from __future__ import annotations
@@ -18,13 +25,16 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from certipro.accounts.audit import Actor, record
 from certipro.accounts.models import User
 from certipro.actions.models import Action, ActionState
 from certipro.certification.catalogue import load_catalogue
-from certipro.certification.evaluation import evaluate_exercises
+from certipro.certification.evaluation import ExerciseStatus, evaluate_exercises, period_as_of
+from certipro.certification.models import Period
+from certipro.certification.rules.cycles import OPEN
 from certipro.certification.status import status_object
 from certipro.declarations.models import Declarant, DeclarantKind
 from certipro.directory.models import Exercise, Professional
@@ -132,19 +142,14 @@ def match_done(items: Sequence[Intent], actions: Sequence[Done]) -> dict[int, in
 
 
 def target_error(target: date, *, today: date, end: date) -> str | None:
-    """Why a target date is refused at creation, in French; None when it is fine."""
+    """Why a target date is refused at creation, in the active language; None when it is fine."""
     if target < today:
-        return "La date prévue ne peut pas être dans le passé."
+        return gettext("La date prévue ne peut pas être dans le passé.")
     if target > end:
-        return (
-            f"La date prévue doit tomber au plus tard le {end.day} {MONTHS[end.month - 1]} {end.year}, "
-            "fin de votre période de certification."
-        )
+        return gettext(
+            "La date prévue doit tomber au plus tard le %(end)s, fin de votre période de certification."
+        ) % {"end": date_format(end, "j F Y")}
     return None
-
-
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre")  # fmt: skip
 
 
 # --- What the page shows --------------------------------------------------------------------------
@@ -174,23 +179,40 @@ class ItemRow:
 class AxisPlan:
     axis: int
     label: str
-    forecast: AxisForecast
+    forecast: AxisForecast | None  # None when no period is open today
     items: list[ItemRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NoPeriod:
+    """Why nothing can be planned today: the last period started, how it ended, the next one."""
+
+    last_end: date | None  # None when no period has started yet
+    last_state: str  # the engine's state of that period ("ended", "ended_interruption"…), or ""
+    next_start: date | None  # a period that starts after today, when one is already known
 
 
 @dataclass
 class PlanPage:
+    """The plan of one exercise. `closed` is set, and `start`, `end` are None, when no period is
+    open today: the page is then read only (no forecast, no new item, no removal)."""
+
     exercise: Exercise
     plan: Plan | None
-    start: date
-    end: date
     axes: list[AxisPlan]
-    fills_every_axis: bool
-    exempt_axes: list[int]
-    types: list[TypeOption]
-    late: int
     can_share: bool
+    start: date | None = None
+    end: date | None = None
+    fills_every_axis: bool = False
+    exempt_axes: list[int] = field(default_factory=list)
+    types: list[TypeOption] = field(default_factory=list)
+    late: int = 0
     employers: list[Declarant] = field(default_factory=list)  # those the plan may be shared with
+    closed: NoPeriod | None = None
+
+    @property
+    def item_count(self) -> int:
+        return sum(len(a.items) for a in self.axes)
 
 
 def plannable_types(labels: Sequence[str]) -> list[TypeOption]:
@@ -214,21 +236,23 @@ def plannable_types(labels: Sequence[str]) -> list[TypeOption]:
     return sorted(options.values(), key=lambda o: (o.axis, o.title))
 
 
-def build_plan(exercise: Exercise, *, today: date) -> PlanPage | None:
-    """The plan of one exercise, or None when no period is open today. A fixed number of queries."""
+def build_plan(exercise: Exercise, *, today: date) -> PlanPage:
+    """The plan of one exercise, read only when no period is open today. A fixed number of queries."""
     statuses = evaluate_exercises([exercise], as_of=today, catalogue=load_catalogue())
-    if not statuses:
-        return None
-    status = statuses[0]
-    data = status_object(status)
-    period = status.period
-    types = plannable_types(status.evaluation.referentiels)
+    status = statuses[0] if statuses and statuses[0].period.state == OPEN else None
     plan = Plan.objects.filter(exercise=exercise).select_related("employer").first()
     items = list(PlannedAction.objects.filter(professional_id=exercise.professional_id, exercise=exercise))
     intents = link_done_actions(exercise, items, today=today)
+    can_share = exercise.practice_mode_id in EMPLOYED_MODES
+    employers = list(allowed_employers(exercise.professional_id)) if can_share else []
+    if status is None:
+        page = PlanPage(exercise, plan, [], can_share, employers=employers)
+        return _read_only(page, items, statuses[0] if statuses else None, today=today)
+    data = status_object(status)
+    period = status.period
+    types = plannable_types(status.evaluation.referentiels)
     result = forecast(axes=_axis_counts(data), items=intents, end=period.end, today=today)
     titles = type_titles(types, {i.type_code for i in items})
-    can_share = exercise.practice_mode_id in EMPLOYED_MODES
     axes = [AxisPlan(f.axis, AXIS_LABELS[f.axis], f) for f in result.axes]
     by_axis = {a.axis: a for a in axes}
     for item in items:
@@ -244,16 +268,48 @@ def build_plan(exercise: Exercise, *, today: date) -> PlanPage | None:
     return PlanPage(
         exercise=exercise,
         plan=plan,
+        axes=axes,
+        can_share=can_share,
         start=period.start,
         end=period.end,
-        axes=axes,
         fills_every_axis=result.fills_every_axis,
         exempt_axes=[a["axis"] for a in data["axes"] if a["status"] == "exempt"],
         types=types,
         late=len(result.late),
-        can_share=can_share,
-        employers=list(allowed_employers(exercise.professional_id)) if can_share else [],
+        employers=employers,
     )
+
+
+def _read_only(
+    page: PlanPage, items: list[PlannedAction], last: ExerciseStatus | None, *, today: date
+) -> PlanPage:
+    """Completes the page of a plan with no period open today: its items as they stand, no forecast.
+
+    `last` is the engine's status of the latest period started, ended since (None: none started).
+    """
+    upcoming = Period.objects.filter(exercise=page.exercise, start__gt=today).order_by("start")
+    page.closed = NoPeriod(
+        last_end=last.period.end if last else None,
+        last_state=last.period.state if last else "",
+        next_start=upcoming.values_list("start", flat=True).first(),
+    )
+    types = plannable_types(last.evaluation.referentiels) if last else []
+    titles = type_titles(types, {i.type_code for i in items})
+    page.axes = [AxisPlan(axis, AXIS_LABELS[axis], None) for axis in (1, 2, 3, 4)]
+    for item in items:
+        done = item.done_action_id is not None
+        page.axes[item.axis - 1].items.append(
+            ItemRow(
+                item, titles[item.type_code], done, late=False, overdue=not done and item.target_date < today
+            )
+        )
+    return page
+
+
+def period_open(exercise: Exercise, *, today: date) -> bool:
+    """Whether a period of this exercise is open today, as the engine sees it (one query)."""
+    view = period_as_of(Period.objects.filter(exercise=exercise), today)
+    return view is not None and view.state == OPEN
 
 
 def _axis_counts(data: dict[str, Any]) -> list[AxisCount]:
@@ -324,7 +380,7 @@ def summarize_plans(plans: Sequence[Plan], *, today: date) -> list[PlanSummary]:
         )
         summary = PlanSummary(plan, rows, frozenset(k for k, v in links.items() if v is not None))
         status = statuses.get(plan.exercise_id)
-        if status is not None:
+        if status is not None and status.period.state == OPEN:  # an ended period: no forecast
             data = status_object(status)
             linked = [_linked(i, links[i.key]) for i in intents]
             summary.start, summary.end = status.period.start, status.period.end

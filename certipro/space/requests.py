@@ -6,6 +6,9 @@ The life cycle is an explicit state machine with a transition log (style.md item
 
 The professional submits and may withdraw while the request waits; deciding belongs to the order
 (its space comes with another issue), which goes through `transition` too. Every write journals.
+
+A `RequestError` carries a message for the person, translated when raised (French msgids); what
+the transition log and the journal keep stays French, whatever the language of the page.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext
 
 from certipro.accounts.audit import Actor, record
 from certipro.certification.models import Period
@@ -52,15 +56,18 @@ class CheckedDocument:
 def check_document(upload: UploadedFile[bytes]) -> CheckedDocument:
     """A PDF, JPEG or PNG no larger than the configured limit, judged by its content."""
     limit: int = settings.CERTIPRO_DATE_REQUEST_DOCUMENT_MAX_BYTES
+    too_large = gettext("Le justificatif dépasse la taille autorisée (%(size)s Mo).") % {
+        "size": limit // (1024 * 1024)
+    }
     if upload.size is None or upload.size > limit:
-        raise RequestError(f"Le justificatif dépasse la taille autorisée ({limit // (1024 * 1024)} Mo).")
+        raise RequestError(too_large)
     content = upload.read(limit + 1)
     if len(content) > limit:
-        raise RequestError(f"Le justificatif dépasse la taille autorisée ({limit // (1024 * 1024)} Mo).")
+        raise RequestError(too_large)
     # Recognised by its first bytes, never by its name (D-35), as evidence files are.
     content_type = sniff(content[:8])
     if content_type is None:
-        raise RequestError("Le justificatif doit être un fichier PDF, JPEG ou PNG.")
+        raise RequestError(gettext("Le justificatif doit être un fichier PDF, JPEG ou PNG."))
     extension = EXTENSIONS[content_type].lstrip(".")
     return CheckedDocument(content, content_type, extension, (upload.name or "")[:200])
 
@@ -84,22 +91,24 @@ def submit_date_change_request(
 ) -> DateChangeRequest:
     """The professional asks their order to change the dates of their current period (D-16, R19)."""
     if exercise.professional_id != professional.pk:
-        raise RequestError("Cet exercice n'est pas le vôtre.")
+        raise RequestError(gettext("Cet exercice n'est pas le vôtre."))
     period = current_period(exercise, today)
     if period is None:
-        raise RequestError("Aucune période de certification n'est ouverte pour cette profession.")
+        raise RequestError(gettext("Aucune période de certification n'est ouverte pour cette profession."))
     # Locks the period's row: two submissions at once cannot both pass the check below.
     Period.objects.select_for_update().filter(pk=period.pk).first()
     if DateChangeRequest.objects.filter(period=period, state=DateRequestState.SUBMITTED).exists():
-        raise RequestError("Une demande est déjà en cours d'examen par votre ordre pour cette période.")
+        raise RequestError(
+            gettext("Une demande est déjà en cours d'examen par votre ordre pour cette période.")
+        )
     if requested_start is None and requested_end is None:
-        raise RequestError("Indiquez la date de début ou de fin que vous demandez.")
+        raise RequestError(gettext("Indiquez la date de début ou de fin que vous demandez."))
     if (requested_start or period.start) == period.start and (requested_end or period.end) == period.end:
-        raise RequestError("Les dates demandées sont celles de votre période actuelle.")
+        raise RequestError(gettext("Les dates demandées sont celles de votre période actuelle."))
     if (requested_start or period.start) > (requested_end or period.end):
-        raise RequestError("La date de début demandée doit précéder la date de fin.")
+        raise RequestError(gettext("La date de début demandée doit précéder la date de fin."))
     if not reason.strip():
-        raise RequestError("Expliquez le motif de votre demande.")
+        raise RequestError(gettext("Expliquez le motif de votre demande."))
     name = default_storage.save(
         f"date-requests/{professional.pk}/{secrets.token_hex(16)}.{document.extension}",
         ContentFile(document.content),
@@ -155,7 +164,11 @@ def transition(
 ) -> DateChangeTransition:
     """Moves a request along the state machine, logs it and journals it; refuses any other move."""
     if to not in TRANSITIONS.get(request.state, frozenset()):
-        raise RequestError(f"Une demande « {request.get_state_display()} » ne peut plus changer d'état.")
+        # The state's label is French stored data, in the catalogue through web/labels.py.
+        raise RequestError(
+            gettext("Une demande « %(state)s » ne peut plus changer d'état.")
+            % {"state": gettext(request.get_state_display())}
+        )
     step = DateChangeTransition.objects.create(
         request=request,
         professional_id=request.professional_id,
@@ -186,6 +199,7 @@ def withdraw_date_change_request(
         DateChangeRequest.objects.select_for_update().filter(pk=request_id, professional=professional).first()
     )
     if request is None:
-        raise RequestError("Demande introuvable.")
+        raise RequestError(gettext("Demande introuvable."))
+    # The reason is kept in the transition log and the journal: French, never translated here.
     transition(request, to=DateRequestState.WITHDRAWN, actor=actor, reason="retirée par le professionnel")
     return request

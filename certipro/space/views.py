@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +19,10 @@ from certipro.accounts.models import User
 from certipro.accounts.psc.config import PROVIDER_ID
 from certipro.directory.models import Professional, Specialty
 from certipro.notifications.services import unread_count
+from certipro.space import dashboard_cache
 from certipro.space.access import own_professional, viewed_professional
 from certipro.space.dashboard import build_dashboard
+from certipro.space.dashboard_cache import PageFacts, page_facts
 from certipro.space.forms import ExerciseReportForm
 from certipro.space.models import Activation, ExerciseReport, ReportState
 from certipro.space.services import activate_account, report_exercise_error
@@ -49,10 +52,22 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("space:sign_in"))
-    professional = own_professional(request.user)
-    if not Activation.objects.filter(professional=professional).exists():
+    user = request.user
+    assert isinstance(user, User)
+    if user.professional_id is None or not user.is_active:
+        raise Http404  # as own_professional: nobody learns who has an account
+    # One query says whether the account is activated and whether the kept page is current.
+    facts = page_facts(user.professional_id)
+    if not facts.activated:
         return redirect("space:activation")
-    return _dashboard(request, professional, owner=True)
+    today = timezone.localdate()
+
+    def render_page(csrf_slot: str | None) -> HttpResponse:
+        return _dashboard(
+            request, own_professional(user), owner=True, today=today, facts=facts, csrf_slot=csrf_slot
+        )
+
+    return dashboard_cache.serve(request, user.professional_id, facts, today, render_page)
 
 
 @require_GET
@@ -60,22 +75,39 @@ def account(request: HttpRequest, rpps: str) -> HttpResponse:
     """Another person's dashboard, for those `can_view_account` allows (staff, for now)."""
     professional = viewed_professional(request.user, rpps)
     owner = getattr(request.user, "professional_id", None) == professional.pk
-    return _dashboard(request, professional, owner=owner)
+    return _dashboard(request, professional, owner=owner, today=timezone.localdate())
 
 
-def _dashboard(request: HttpRequest, professional: Professional, *, owner: bool) -> HttpResponse:
-    today = timezone.localdate()
-    sections = build_dashboard(professional, today=today, owner=owner)
-    open_reports = ExerciseReport.objects.filter(professional=professional, state=ReportState.OPEN).count()
+def _dashboard(
+    request: HttpRequest,
+    professional: Professional,
+    *,
+    owner: bool,
+    today: date,
+    facts: PageFacts | None = None,
+    csrf_slot: str | None = None,
+) -> HttpResponse:
+    sections = build_dashboard(
+        professional, today=today, owner=owner, catalogue_version=facts.catalogue if facts else None
+    )
+    if facts is None:
+        open_reports = ExerciseReport.objects.filter(
+            professional=professional, state=ReportState.OPEN
+        ).count()
+        # The owner's messages are theirs: staff reading the account are not shown them.
+        unread = unread_count(professional.pk) if owner else 0
+    else:  # the owner's visit read them with the page's version
+        open_reports, unread = facts.open_reports, facts.unread_notifications
     context: dict[str, Any] = {
         "professional": professional,
         "sections": sections,
         "owner": owner,
         "today": today,
         "open_reports": open_reports,
-        # The owner's messages are theirs: staff reading the account are not shown them.
-        "unread_notifications": unread_count(professional.pk) if owner else 0,
+        "unread_notifications": unread,
     }
+    if csrf_slot is not None:
+        context["csrf_token"] = csrf_slot  # filled per visit by dashboard_cache
     return render(request, "space/dashboard.html", context)
 
 

@@ -1,5 +1,8 @@
 """Pages of "Mon plan": the plan of one exercise, add and remove an item, share it. Owner only (404).
 
+With no period open today the plan page still opens, read only, and says why; adding or removing
+an item then leads back to it with nothing written, while sharing and unsharing keep working.
+
 The employer's side of a shared plan is in the declarants' portal (`declarations/portal/views_plans.py`).
 """
 
@@ -30,6 +33,7 @@ from certipro.space.plan import (
     TypeOption,
     add_planned_action,
     build_plan,
+    period_open,
     remove_planned_action,
     share_plan,
     target_error,
@@ -119,11 +123,17 @@ def _exercise(professional: Professional, profession: str) -> Exercise:
     return exercise
 
 
-def _page(exercise: Exercise, today: date) -> PlanPage:
-    page = build_plan(exercise, today=today)
-    if page is None:  # no period open today: nothing to plan for
-        raise Http404
-    return page
+def _closed(request: HttpRequest, profession: str) -> HttpResponse:
+    """Back to the plan, which says why: no period is open today, so the plan cannot change."""
+    if request.method == "POST":  # a page opened before the period ended: say that nothing changed
+        messages.info(
+            request,
+            gettext(
+                "Aucune période de certification n'est ouverte aujourd'hui : votre plan ne peut pas "
+                "être modifié pour l'instant."
+            ),
+        )
+    return redirect("space:plan", profession=profession)
 
 
 def _share_form(page: PlanPage, data: Any = None) -> ShareForm:
@@ -134,7 +144,7 @@ def _share_form(page: PlanPage, data: Any = None) -> ShareForm:
 @require_GET
 @owner_page
 def plan(request: HttpRequest, professional: Professional, profession: str) -> HttpResponse:
-    page = _page(_exercise(professional, profession), timezone.localdate())
+    page = build_plan(_exercise(professional, profession), today=timezone.localdate())
     context = {"professional": professional, "page": page, "share_form": _share_form(page)}
     return render(request, "space/plan.html", context)
 
@@ -144,7 +154,9 @@ def plan(request: HttpRequest, professional: Professional, profession: str) -> H
 def plan_add(request: HttpRequest, professional: Professional, profession: str) -> HttpResponse:
     today = timezone.localdate()
     exercise = _exercise(professional, profession)
-    page = _page(exercise, today)
+    page = build_plan(exercise, today=today)
+    if page.end is None:  # no period open today: nothing can be planned
+        return _closed(request, profession)
     form = PlannedActionForm(request.POST or None, types=page.types, today=today, end=page.end)
     if request.method == "POST" and form.is_valid():
         try:
@@ -176,6 +188,8 @@ def plan_add(request: HttpRequest, professional: Professional, profession: str) 
 def plan_remove(request: HttpRequest, professional: Professional, profession: str, pk: int) -> HttpResponse:
     exercise = _exercise(professional, profession)
     item = get_object_or_404(PlannedAction, pk=pk, professional=professional, exercise=exercise)
+    if not period_open(exercise, today=timezone.localdate()):  # the plan is read only
+        return _closed(request, profession)
     remove_planned_action(item=item, user=_user(request))
     messages.success(request, gettext("L'action est retirée de votre plan."))
     return redirect("space:plan", profession=profession)
@@ -201,7 +215,7 @@ def plan_share(request: HttpRequest, professional: Professional, profession: str
         return redirect("space:plan", profession=profession)
     if exercise.practice_mode_id not in EMPLOYED_MODES:
         raise Http404
-    page = _page(exercise, timezone.localdate())
+    page = build_plan(exercise, today=timezone.localdate())
     form = _share_form(page, request.POST)
     if form.is_valid():
         try:

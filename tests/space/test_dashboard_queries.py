@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -22,31 +23,34 @@ from certipro.accounts.models import User
 from certipro.actions.models import Channel, Source
 from certipro.actions.services import record_action
 from certipro.directory.models import Professional
+from certipro.referentiels.services import load_referentiel_files
 from certipro.space.models import Activation
-from tests.conftest import TODAY
+from tests.conftest import MG, TODAY
 
-# Session, user, professional, activation; exercises; the catalogue (référentiels, action types);
-# the engine's facts (periods, holdings, exemptions, actions); the référentiels in force and their
-# types; the specialties' labels (none when no exercise has a specialty); the actions listed; the
-# open reports; the unread notifications; the DSFR's site configuration (2 when none is stored in
-# the page's language).
-DASHBOARD_QUERIES = {
+MG_NEXT = MG.replace('version: "2025-01"', 'version: "2026-06"').replace("2025-01-15", "2026-06-01")
+
+# A visit whose page must be rendered: session, user; the page's facts (one UNION query: activation,
+# the version, the unread notifications and open reports, space/dashboard_cache.py); professional;
+# exercises; the engine's facts (periods, holdings, exemptions, actions); the specialties' labels
+# (none when no exercise has a specialty); the actions listed.
+RENDERED = {
     "django_session": 1,
     "accounts_user": 1,
+    "page_facts": 1,
     "directory_professional": 1,
-    "space_activation": 1,
     "directory_exercise": 1,
-    "referentiels_referentiel": 2,
-    "referentiels_actiontype": 2,
     "certification_period": 1,
     "directory_holding": 1,
     "certification_exemption": 1,
     "actions_action": 2,
     "directory_specialty": 1,
-    "space_exercisereport": 1,
-    "notifications_notification": 1,
-    "dsfr_dsfrconfig": 2,
 }
+# The first page of a process (or after a new référentiel is published) reads what the process
+# then keeps: the catalogue (référentiels, action types), the référentiels with their types, the
+# DSFR's site configuration (2 when none is stored in the page's language).
+FIRST_IN_PROCESS = {"referentiels_referentiel": 2, "referentiels_actiontype": 2, "dsfr_dsfrconfig": 2}
+# A visit whose kept page is current: session, user, the page's facts. Nothing else.
+KEPT = {"django_session": 1, "accounts_user": 1, "page_facts": 1}
 TABLE = re.compile(r'\bFROM "?(\w+)"?', re.IGNORECASE)
 ACTOR = Actor.command("test")
 
@@ -66,9 +70,15 @@ def declare(professional: Professional, type_code: str, end: date, profession: s
     )  # fmt: skip
 
 
-def queries(client: Client) -> Counter[str]:
-    """The dashboard's queries by table, counted on a second request (the first fills caches)."""
-    assert client.get("/mon-espace/").status_code == 200
+def queries(client: Client) -> tuple[Counter[str], Counter[str]]:
+    """The dashboard's queries by table: a visit that renders the page, then one that is served the
+    kept page. A first visit fills the process's memory; the cache is emptied after it."""
+    _visit(client)
+    cache.clear()
+    return _visit(client), _visit(client)
+
+
+def _visit(client: Client) -> Counter[str]:
     with CaptureQueriesContext(connection) as captured:
         response = client.get("/mon-espace/")
     assert response.status_code == 200
@@ -77,17 +87,32 @@ def queries(client: Client) -> Counter[str]:
 
 
 def _table(sql: str) -> str:
+    if " UNION ALL " in sql:
+        return "page_facts"
     found = TABLE.search(sql)
     return found.group(1) if found else sql[:40]
 
 
 def test_the_dashboard_costs_exactly_its_pinned_queries(dr_martin: Professional) -> None:
     client = signed_in(dr_martin)
-    assert queries(client) == Counter(DASHBOARD_QUERIES)
+    assert queries(client) == (Counter(RENDERED), Counter(KEPT))
     for n in range(40):
         declare(dr_martin, ["MG-DPC", "MG-EPP", "MG-COM", "MG-SANTE"][n % 4], date(2024, 1, 1) + timedelta(n))
-    assert queries(client) == Counter(DASHBOARD_QUERIES)
-    assert sum(DASHBOARD_QUERIES.values()) == 19
+    assert queries(client) == (Counter(RENDERED), Counter(KEPT))
+    assert (sum(RENDERED.values()), sum(KEPT.values())) == (11, 3)
+
+
+def test_the_first_page_of_a_process_reads_what_it_keeps(
+    dr_martin: Professional, write_file: Callable[[str, str], Any]
+) -> None:
+    client = signed_in(dr_martin)
+    assert _visit(client) == Counter(RENDERED) + Counter(FIRST_IN_PROCESS)
+    cache.clear()
+    assert _visit(client) == Counter(RENDERED)
+    # A new published référentiel is a new catalogue version: read again, once.
+    load_referentiel_files([write_file("mg2.yaml", MG_NEXT)], today=TODAY, actor=ACTOR)
+    expected = Counter(RENDERED) + Counter({"referentiels_referentiel": 2, "referentiels_actiontype": 2})
+    assert _visit(client) == expected
 
 
 def test_two_professions_cost_no_more_queries(
@@ -101,7 +126,7 @@ def test_two_professions_cost_no_more_queries(
     declare(dr_martin, "MG-DPC", date(2025, 3, 11), profession="10")
     declare(dr_martin, "IDE-FC", date(2025, 3, 11), profession="60")
     assert "Vos professions" in client.get("/mon-espace/").content.decode()
-    assert queries(client) == Counter(DASHBOARD_QUERIES)
+    assert queries(client) == (Counter(RENDERED), Counter(KEPT))
 
 
 def test_without_a_specialty_the_labels_are_not_asked(
@@ -110,9 +135,9 @@ def test_without_a_specialty_the_labels_are_not_asked(
     import_rows("10000000025,Durand,Léa,,60,,69,S,2024-09-16")
     nurse = Professional.objects.get(rpps="10000000025")
     declare(nurse, "IDE-FC", date(2025, 3, 11))
-    expected = Counter(DASHBOARD_QUERIES)
+    expected = Counter(RENDERED)
     del expected["directory_specialty"]
-    assert queries(signed_in(nurse)) == expected
+    assert queries(signed_in(nurse)) == (expected, Counter(KEPT))
 
 
 def test_a_visitor_is_redirected_without_a_query(db: None) -> None:

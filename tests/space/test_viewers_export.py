@@ -61,6 +61,7 @@ def test_the_viewers_page_costs_the_same_queries_whatever_the_number_of_entries(
         return len(queries)
 
     record(actor=actor, verb="account_viewed", professional_id=dr_martin.pk)
+    count()  # the first page of a process reads what it keeps (the DSFR configuration)
     few = count()
     for _ in range(30):
         record(actor=actor, verb="account_viewed", professional_id=dr_martin.pk)

@@ -1,0 +1,176 @@
+"""The owner's dashboard, kept rendered and served again while nothing it shows has changed.
+
+Why: the page costs tens of milliseconds of Python (the rules engine, the catalogue, the DSFR
+templates) and most visits re-read an account that has not changed since the last one. At
+1.2 million professionals that is the difference between a few servers and many (docs/benchmarks.md).
+
+How: one query (`page_facts`) reads what the page depends on, per table it reads: the rows
+themselves where they are few and carry no timestamp (periods, holdings, exemptions), a count and
+the latest `updated_at` where they do (exercises, actions), the counts the page shows (unread
+notifications, open reports) and the catalogue's version. Their digest, with the day (the pace
+and the time left move with it), the language, the path and the user, is the page's version. The
+rendered page is kept under the person's key with that version; a visit that computes another
+version renders again and replaces it. So no write path has to remember to invalidate anything,
+COPY and set-based ones included: the data themselves say when the page is stale.
+
+Not in the digest, and bounded by `CERTIPRO_DASHBOARD_CACHE_SECONDS` instead: the nomenclatures'
+labels and the DSFR site configuration, both edited by administrators, rarely. A new release
+changes `release()` (the digest of the templates and the English catalogue), so no page of an
+older template is served after a deploy. Whoever adds to the page a fact from another table adds
+it to `_sql` too, with a test in tests/space/test_dashboard_cache.py (decision 0005).
+
+Two parts of a page belong to the request, not to the account: the CSRF token (one per browser)
+is left as a slot and filled on each visit; pages with a flash message are rendered, never kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import caches
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
+
+from certipro.accounts.models import User
+
+CACHE_ALIAS = "default"
+KEY = "space:dashboard:{}"
+# What the template writes for the CSRF token; each visit gets its own masked token there.
+CSRF_SLOT = "cpcsrfslot0c2b7e4d"
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    activated: bool
+    unread_notifications: int
+    open_reports: int
+    catalogue: str  # the published référentiels' version: their count and latest load
+    version: str  # the digest of every fact read; equal versions, equal pages
+
+
+def _sql() -> str:
+    from certipro.actions.models import Action
+    from certipro.certification.models import Exemption, Period
+    from certipro.directory.models import Exercise, Holding, Professional
+    from certipro.notifications.models import Notification
+    from certipro.referentiels.models import Referentiel
+    from certipro.space.models import Activation, ExerciseReport
+
+    q = connection.ops.quote_name
+
+    def t(model: type) -> str:
+        return q(model._meta.db_table)  # type: ignore[attr-defined]
+
+    def text(expression: str) -> str:
+        return f"CAST({expression} AS TEXT)"
+
+    # One row shape for all: a tag, then four texts. Each part reads by an indexed professional_id.
+    parts = [
+        f"SELECT 'o', {text('updated_at')}, '', '', '' FROM {t(Professional)} WHERE id = %(p)s",
+        f"SELECT 'v', {text('COUNT(*)')}, '', '', '' FROM {t(Activation)} WHERE professional_id = %(p)s",
+        f"SELECT 'e', {text('COUNT(*)')}, {text('MAX(updated_at)')}, '', '' FROM {t(Exercise)}"
+        " WHERE professional_id = %(p)s",
+        f"SELECT 'p', {text('id')}, {text('start')}, {text(q('end'))}, state || '/' || kind FROM {t(Period)}"
+        " WHERE professional_id = %(p)s",
+        f"SELECT 'h', {text('id')} || '/' || {text('start')}, COALESCE({text(q('end'))}, ''),"
+        f" {text('specialties')}, chosen_referentiel"
+        f" FROM {t(Holding)} WHERE professional_id = %(p)s",
+        f"SELECT 'x', {text('id')}, {text('axis')}, {text('start')}, {text(q('end'))} FROM {t(Exemption)}"
+        " WHERE professional_id = %(p)s",
+        f"SELECT 'a', {text('COUNT(*)')}, {text('MAX(updated_at)')}, {text('MAX(id)')}, '' FROM {t(Action)}"
+        " WHERE professional_id = %(p)s",
+        f"SELECT 'n', {text('COUNT(*)')}, '', '', '' FROM {t(Notification)}"
+        " WHERE professional_id = %(p)s AND read_at IS NULL",
+        f"SELECT 'r', {text('COUNT(*)')}, '', '', '' FROM {t(ExerciseReport)}"
+        " WHERE professional_id = %(p)s AND state = 'open'",
+        f"SELECT 'c', {text('COUNT(*)')}, {text('MAX(loaded_at)')}, '', '' FROM {t(Referentiel)}"
+        " WHERE published_on IS NOT NULL",
+    ]
+    return " UNION ALL ".join(parts)
+
+
+@cache
+def _facts_sql() -> str:
+    return _sql()
+
+
+def page_facts(professional_id: int) -> PageFacts:
+    """One query: whether the account is activated, and the version of what its page shows."""
+    with connection.cursor() as cursor:
+        cursor.execute(_facts_sql(), {"p": professional_id})
+        rows = sorted(tuple("" if v is None else str(v) for v in row) for row in cursor.fetchall())
+    counts = {r[0]: int(r[1]) for r in rows if r[0] in "vnr"}
+    digest = hashlib.blake2b(repr((professional_id, rows)).encode(), digest_size=16).hexdigest()
+    return PageFacts(
+        activated=counts["v"] > 0,
+        unread_notifications=counts["n"],
+        open_reports=counts["r"],
+        catalogue=next("|".join(r[1:3]) for r in rows if r[0] == "c"),
+        version=digest,
+    )
+
+
+@cache
+def release() -> str:
+    """The digest of what renders the page besides the data: the templates, the English catalogue,
+    and the locked dependencies (django-dsfr's own templates change with its version)."""
+    digest = hashlib.blake2b(digest_size=12)
+    sources = [
+        *sorted(ROOT.glob("certipro/*/templates/**/*.html")),
+        *sorted(ROOT.glob("locale/*/LC_MESSAGES/*.mo")),
+        *sorted(ROOT.glob("requirements/lock.txt")),
+    ]
+    for path in sources:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _version(request: HttpRequest, facts: PageFacts, today: date) -> str:
+    user = request.user
+    assert isinstance(user, User)
+    who = (user.pk, user.is_staff, user.is_active)
+    return f"{release()}:{facts.version}:{today.isoformat()}:{get_language()}:{who}:{request.get_full_path()}"
+
+
+def seconds() -> int:
+    return int(settings.CERTIPRO_DASHBOARD_CACHE_SECONDS)
+
+
+def serve(
+    request: HttpRequest,
+    professional_id: int,
+    facts: PageFacts,
+    today: date,
+    render: Callable[[str | None], HttpResponse],
+) -> HttpResponse:
+    """The kept page if its version is current; else `render(CSRF_SLOT)` kept for the next visit.
+
+    `render(slot)` renders the page with `slot` for the CSRF token (or the real token when None).
+    """
+    if seconds() <= 0 or len(messages.get_messages(request)):
+        return render(None)
+    store = caches[CACHE_ALIAS]
+    key = KEY.format(professional_id)
+    version = _version(request, facts, today)
+    kept = store.get(key)
+    if kept is not None and kept[0] == version:
+        html = zlib.decompress(kept[1]).decode()
+        return HttpResponse(html.replace(CSRF_SLOT, get_token(request)))
+    response = render(CSRF_SLOT)
+    if response.status_code == 200 and not response.streaming:
+        html = response.content.decode()
+        store.set(key, (version, zlib.compress(html.encode(), 1)), seconds())
+        response.content = html.replace(CSRF_SLOT, get_token(request)).encode()
+    return response
