@@ -14,13 +14,16 @@ clients (`http.client`), each for its own share of the professionals (as indepen
 would: they never wait on each other's rows), timed end to end. Then, in the same run, the
 baseline: the very rows the API wrote, COPYed again by as many concurrent connections (one COPY
 and one commit per batch, as the API commits per request), into `actions_action` alone, into
-`actions_action` + `actions_actiontransition`, and into those + `accounts_auditentry` (all the rows
-the API writes per declaration). Repeated `--repeat` times; medians and the ratios ours / COPY
-(accepted actions per second) are printed.
+`actions_action` + `actions_actiontransition`, and into those + `accounts_auditentry` +
+`notifications_notification` ("all": every row the API writes per accepted declaration — the
+action, its transition, its audit entry and the "action received" notice its professional gets,
+domain §7). Repeated `--repeat` times; medians and the ratios ours / COPY (accepted actions per
+second) are printed.
 
 Everything it writes is removed at the end (`cleanup`, also run first, and alone with
 `--cleanup-only`): the actions, transitions, flags, audit entries, notifications, uploads, token
-and declarant it created; the self-declared actions a declaration merged with (D-33) and the status
+and declarant it created (the baseline's notices, like the API's, are its people's messages that
+were not there before); the self-declared actions a declaration merged with (D-33) and the status
 snapshots of every professional it sampled are restored from copies taken before the run. Only the
 sequences stay advanced.
 """
@@ -75,17 +78,20 @@ TABLE = re.compile(r'"?((?:actions|certification|directory|accounts|referentiels
 PARTS = {
     ("declarations/intake.py", "judge_batch"): "judge_batch, in all",
     ("declarations/schemas.py", "parse_declaration"): "parse and validate (pydantic)",
-    ("actions/checks.py", "__init__"): "checks: load the accounts (ClaimChecker)",
-    ("actions/checks.py", "check"): "checks: each declaration",
+    ("certification/bulk_io.py", "read_accounts"): "accounts: read once, for the checks and the refresh",
+    ("actions/checks.py", "__init__"): "checks: the accounts' periods and timelines (ClaimChecker)",
+    ("actions/checks.py", "check_row"): "checks: each declaration",
     ("declarations/intake.py", "_split"): "replays (D-32), merges (D-33) found, in all",
     ("declarations/intake_sql.py", "around"): "read around the batch (D-33 merges, D-34 hours)",
-    ("declarations/intake.py", "_through_entry_point"): "replays/merges through record_action",
-    ("declarations/intake.py", "_insert_new"): "insert actions + transitions + audit",
+    ("declarations/intake.py", "_merge"): "merges (D-33), set-based, in all",
+    ("declarations/intake_merge.py", "_rewrite"): "merges: the UPDATE of the actions",
+    ("declarations/intake.py", "_through_entry_point"): "corrections (D-32) through record_action",
+    ("declarations/intake.py", "_insert_new"): "insert actions + transitions + audit + notices",
     ("actions/anomalies.py", "_impossible_hours"): "flags: impossible hours",
     ("actions/anomalies.py", "_mass_claims"): "flags: mass claims",
     ("actions/anomalies.py", "flag_claims"): "flags (D-34), in all",
     ("certification/bulk.py", "refresh_exercises"): "snapshot refresh, in all",
-    ("certification/bulk.py", "_fetched"): "snapshot refresh: read (SQL pre-aggregated)",
+    ("certification/bulk.py", "_fetched"): "snapshot refresh: read (exemptions, actions pre-aggregated)",
     ("certification/bulk.py", "reference_path"): "snapshot refresh: reference path (dates matter)",
     ("certification/bulk_io.py", "upsert_from_temp"): "snapshot refresh: write (upsert)",
     ("certification/status.py", "refresh_status"): "snapshot refresh (reference path)",
@@ -530,6 +536,19 @@ ACTION_COLUMNS = (
 TRANSITION_COLUMNS = ("action_id", "professional_id", "at", "from_state", "to_state", "actor_label", "reason")
 
 
+NOTICE_COLUMNS = (
+    "professional_id",
+    "kind",
+    "key",
+    "data",
+    "created_at",
+    "email_state",
+    "email_to",
+    "email_attempts",
+    "email_next_try",
+    "email_error",
+)
+RECEIVED = "action_received"  # notifications.kinds.Kind.ACTION_RECEIVED
 AUDIT_COLUMNS = (
     "at",
     "actor_id",
@@ -545,17 +564,20 @@ AUDIT_COLUMNS = (
 BASELINES = {
     "actions": ("actions",),
     "transitions": ("actions", "transitions"),
-    "all": ("actions", "transitions", "audit"),
+    # Every row the API writes per accepted declaration: the notice is the professional's "action
+    # received" message (domain §7), written in the same transaction as the action.
+    "all": ("actions", "transitions", "audit", "notices"),
 }
 
 
 @dataclass(frozen=True)
 class Written:
-    """One declaration as the API wrote it: its action row and its audit entry (the transition
-    is made again from the action, as the API makes it)."""
+    """One declaration as the API wrote it: its action row, its audit entry and its notice (the
+    transition is made again from the action, as the API makes it)."""
 
     action: tuple[Any, ...]  # ACTION_COLUMNS
     audit: tuple[Any, ...]  # AUDIT_COLUMNS
+    notice: tuple[Any, ...]  # NOTICE_COLUMNS
 
 
 def written_rows(declarant_id: int, action_ids: Sequence[int]) -> list[Written]:
@@ -578,7 +600,13 @@ def written_rows(declarant_id: int, action_ids: Sequence[int]) -> list[Written]:
                 [sorted({a[1] for a in actions}), [str(pk) for pk in ids], f"{NAME} (%"],
             )
             audit = {row[AUDIT_COLUMNS.index("object_id")]: row for row in cursor.fetchall()}
-            rows.extend(Written(a[1:], audit[str(a[0])]) for a in actions)
+            cursor.execute(  # by the unique index (professional, kind, key)
+                f"SELECT {', '.join(NOTICE_COLUMNS)} FROM {NOTIFICATIONS_TABLE} "
+                "WHERE professional_id = ANY(%s) AND kind = %s AND key = ANY(%s)",
+                [sorted({a[1] for a in actions}), RECEIVED, [f"action:{pk}" for pk in ids]],
+            )
+            notices = {row[NOTICE_COLUMNS.index("key")]: row for row in cursor.fetchall()}
+            rows.extend(Written(a[1:], audit[str(a[0])], notices[f"action:{a[0]}"]) for a in actions)
     return rows
 
 
@@ -587,7 +615,7 @@ def copy_baseline(
 ) -> float:
     """COPYs the rows again into `BASELINES[tables]` (external_id prefixed, the pair being unique),
     one COPY per table and one commit per batch; ids are taken from the sequence first (as
-    `actions.bulk.insert_actions` does) so that transitions and audit entries point at their
+    `actions.bulk_write.insert_actions` does) so that transitions, audit entries and notices point at their
     action. `clients` connections share the batches as the API clients did (batch b to
     connection b % clients). Returns the seconds taken."""
     shares = [batches[k::clients] for k in range(clients)]
@@ -634,8 +662,34 @@ def _copy_share(batches: Sequence[Sequence[Written]], prefix: str, tables: tuple
                     for pk, w in zip(pks, batch, strict=True):
                         entry = list(w.audit)
                         entry[AUDIT_COLUMNS.index("actor_label")] = label  # so that cleanup finds it
-                        entry[object_id], entry[data] = str(pk), json.dumps(entry[data])
+                        entry[object_id], entry[data] = str(pk), _json_text(entry[data])
                         copy.write_row(entry)
+            if "notices" in tables:
+                _copy_notices(cursor, pks, batch, now)
+
+
+def _copy_notices(cursor: Any, pks: Sequence[int], batch: Sequence[Written], now: datetime) -> None:
+    """The "action received" notices, pointing at the copied actions (the key must be unique per
+    professional: it names the action), stamped now as `notifications.services.notify` does."""
+    key, data = NOTICE_COLUMNS.index("key"), NOTICE_COLUMNS.index("data")
+    stamps = (NOTICE_COLUMNS.index("created_at"), NOTICE_COLUMNS.index("email_next_try"))
+    with cursor.copy(f"COPY {NOTIFICATIONS_TABLE} ({', '.join(NOTICE_COLUMNS)}) FROM STDIN") as copy:
+        for pk, w in zip(pks, batch, strict=True):
+            notice = list(w.notice)
+            notice[key] = f"action:{pk}"
+            notice[data] = json.dumps({**_json_value(notice[data]), "action_id": pk})
+            for stamp in stamps:
+                notice[stamp] = now
+            copy.write_row(notice)
+
+
+def _json_text(value: Any) -> str:
+    # Django's psycopg loads jsonb as text (JSONField parses it); COPY wants that very text.
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _json_value(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _concurrently(jobs: Sequence[Callable[[], Any]]) -> list[Any]:

@@ -1,8 +1,10 @@
 """The checks a claim passes before it is recorded (contracts/declarations.md error codes).
 
 One implementation for one claim (`record_action`) and for batches (`record_actions_bulk`, the
-declaration API): a `ClaimChecker` loads what the checks need for a set of professionals with
-four queries, as plain values where it can, then judges any number of claims in memory.
+declaration API): a `ClaimChecker` reads what the checks need for a set of professionals with
+four queries, as plain values (`certification.bulk_io.read_accounts`), or takes the accounts a
+batch already read (the declaration API shares them with its snapshot refresh), then judges any
+number of claims in memory.
 """
 
 from __future__ import annotations
@@ -16,21 +18,17 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import BooleanField, Q
+from django.db.models.base import DEFERRED
 from django.db.models.expressions import RawSQL
 
 from certipro.actions.models import Source
+from certipro.certification.bulk_io import Accounts, PeriodFacts, holding_fact, period_facts, read_accounts
 from certipro.certification.catalogue import Catalogue
 from certipro.certification.evaluation import period_as_of
-from certipro.certification.models import Period
-from certipro.certification.rules import Holding as HoldingFact
-from certipro.certification.rules import (
-    ReferentielMeta,
-    ReferentielRules,
-    Segment,
-    assignment_timeline,
-    codes_on,
-)
-from certipro.directory.models import Exercise, Holding, Professional
+from certipro.certification.rules import ReferentielRules, Segment, codes_on
+from certipro.directory.models import Exercise, Professional
+
+__all__ = ["ActionRefused", "ClaimChecker", "ExerciseRow", "Held", "PeriodFacts", "among"]
 
 # Who may declare, as référentiels name them (declarable_by); the other sources are not limited.
 DECLARANT_KINDS = {
@@ -49,23 +47,20 @@ class ActionRefused(Exception):
         self.message = message
 
 
-class PeriodFacts(NamedTuple):
-    """What `period_as_of` reads of a period: plain values, not a model instance (a batch of the
-    declaration API loads a thousand)."""
+class ExerciseRow(NamedTuple):
+    """An exercise as the checks and their callers use it: plain values, not a model instance
+    (building a thousand of those cost a batch of the declaration API more than its checks)."""
 
     pk: int
-    start: date
-    end: date
-    scheduled_end: date
-    kind: str
-    state: str
+    professional_id: int
+    profession_id: str
 
 
 @dataclass(frozen=True)
 class Held:
     """An exercise with what the checks need: its periods and its référentiel timeline."""
 
-    exercise: Exercise
+    exercise: ExerciseRow
     periods: list[PeriodFacts]
     timeline: tuple[Segment, ...]
 
@@ -81,46 +76,24 @@ def among(column: str, values: Collection[Any], kind: str) -> Q | RawSQL:
 
 class ClaimChecker:
     def __init__(
-        self, professional_ids: Iterable[int], *, catalogue: Catalogue, today: date, existing: bool = False
+        self,
+        professional_ids: Iterable[int],
+        *,
+        catalogue: Catalogue,
+        today: date,
+        accounts: Accounts | None = None,
     ) -> None:
-        """Loads what the checks of these professionals' claims need (four queries, three when
-        the caller has just read the ids from the professionals: `existing`)."""
+        """Reads what the checks of these professionals' claims need (four queries), or takes it
+        from `accounts`, read for them with the same catalogue and date (no query then)."""
         self.catalogue, self.today = catalogue, today
         self.rules_by_code = catalogue.rules_by_code(today)
         self.known_types = frozenset(t for r in self.rules_by_code.values() for t in r.action_axes)
-        self.held = self._load(set(professional_ids), existing)
-
-    def _load(self, professional_ids: set[int], existing: bool) -> dict[int, list[Held]]:
-        known = professional_ids
-        if not existing:
-            known = set(
-                Professional.objects.filter(among("id", professional_ids, "bigint")).values_list(
-                    "pk", flat=True
-                )
-            )
-        exercises = list(Exercise.objects.filter(among("professional_id", known, "bigint")).order_by("pk"))
-        periods: dict[int, list[PeriodFacts]] = defaultdict(list)
-        for exercise_id, pk, start, end, scheduled_end, kind, state in Period.objects.filter(
-            among("professional_id", known, "bigint")
-        ).values_list("exercise_id", "pk", "start", "end", "scheduled_end", "kind", "state"):
-            periods[exercise_id].append(PeriodFacts(pk, start, end, scheduled_end, kind, state))
-        holdings: dict[int, list[HoldingFact]] = defaultdict(list)
-        for exercise_id, held_from, held_to, specialties, chosen in Holding.objects.filter(
-            among("professional_id", known, "bigint")
-        ).values_list("exercise_id", "start", "end", "specialties", "chosen_referentiel"):
-            holdings[exercise_id].append(
-                HoldingFact(held_from, held_to, frozenset(specialties), chosen or None)
-            )
-        # Each profession's référentiels alone: the timeline is the same (only they can apply) and
-        # is built a thousand times per batch.
-        current: dict[str, dict[str, ReferentielMeta]] = defaultdict(dict)
-        for code, meta in self.catalogue.current(self.today).items():
-            current[meta.profession][code] = meta
-        held: dict[int, list[Held]] = {pk: [] for pk in known}
-        for e in exercises:
-            timeline = assignment_timeline(e.profession_id, holdings[e.pk], current[e.profession_id])
-            held[e.professional_id].append(Held(e, periods[e.pk], timeline))
-        return held
+        ids = set(professional_ids)
+        if accounts is None:
+            accounts = read_accounts(_existing(ids), catalogue=catalogue, today=today)
+        elif not (accounts.serves(catalogue, today) and ids <= accounts.professional_ids):
+            raise ValueError("these accounts were read for other professionals, catalogue or date")
+        self.held = _held(accounts)
 
     def check(
         self,
@@ -134,6 +107,34 @@ class ClaimChecker:
         hours: Decimal | None = None,
         axis: int | None = None,
     ) -> Exercise:
+        """`check_row`, for the callers that want the model (`record_action` refreshes through
+        `status.refresh_status`): its other fields are deferred, read if ever asked (no query here)."""
+        row = self.check_row(
+            professional_id=professional_id,
+            type_code=type_code,
+            end_date=end_date,
+            source=source,
+            profession=profession,
+            start_date=start_date,
+            hours=hours,
+            axis=axis,
+        )
+        names = {"id": row.pk, "professional_id": row.professional_id, "profession_id": row.profession_id}
+        values = [names.get(f.attname, DEFERRED) for f in Exercise._meta.concrete_fields]
+        return Exercise.from_db(connection.alias, list(names), values)
+
+    def check_row(
+        self,
+        *,
+        professional_id: int,
+        type_code: str,
+        end_date: date,
+        source: Source,
+        profession: str | None = None,
+        start_date: date | None = None,
+        hours: Decimal | None = None,
+        axis: int | None = None,
+    ) -> ExerciseRow:
         """The exercise the claim counts for; raises ActionRefused with the first problem found."""
         if start_date is not None and start_date > end_date:
             raise ActionRefused("invalid", "start_date: must be on or before end_date")
@@ -160,7 +161,7 @@ class ClaimChecker:
 
     def _listing(
         self, held: list[Held], type_code: str, end_date: date, profession: str | None
-    ) -> tuple[Exercise, frozenset[int], set[str]]:
+    ) -> tuple[ExerciseRow, frozenset[int], set[str]]:
         """D-14, D-22: the référentiels assigned on the end date, in their current version, must
         list the type (contracts/referentiel.md)."""
         in_period = False
@@ -190,3 +191,27 @@ class ClaimChecker:
             "not_in_referentiel",
             f"action type {type_code} is not in the référentiels assigned to this professional on {end_date}",
         )
+
+
+def _existing(professional_ids: set[int]) -> list[int]:
+    # An unknown professional is refused as such (unknown_rpps), not as one without a period.
+    rows = Professional.objects.filter(among("id", professional_ids, "bigint")).values_list("pk", flat=True)
+    return list(rows)
+
+
+def _held(accounts: Accounts) -> dict[int, list[Held]]:
+    """Each professional's exercises (by id, as `_listing` tries them) with their facts."""
+    periods: dict[int, list[PeriodFacts]] = defaultdict(list)
+    for row in accounts.periods:
+        periods[row[1]].append(period_facts(row))
+    holdings: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in accounts.holdings:
+        holdings[row[1]].append(row)
+    held: dict[int, list[Held]] = {pk: [] for pk in accounts.professional_ids}
+    for professional_id, pk, profession_id in accounts.exercises:
+        facts = tuple(holding_fact(r) for r in holdings[pk])
+        timeline = accounts.timelines.of(profession_id, facts)
+        held[professional_id].append(
+            Held(ExerciseRow(pk, professional_id, profession_id), periods[pk], timeline)
+        )
+    return held

@@ -26,18 +26,30 @@ class Span(NamedTuple):
     last: date  # end_date
 
 
+class Candidate(NamedTuple):
+    """A self-declared action a declaration may merge with (D-33). Ordered the earliest-ending
+    first, then the oldest: `record_action` merges into the first its query returns, which has no
+    ORDER BY but goes by the (professional, end_date) index for one professional's actions."""
+
+    end_date: date
+    action_id: int
+    profession_id: str
+
+
 @dataclass
 class Around:
     """What the batch's declarations meet in their professionals' accounts, before any is written."""
 
-    # The positions of the declarations that overlap an action their professional self-declared
-    # with the same type (D-33): those go through `record_action`, which makes the merge.
-    merges: set[int] = field(default_factory=set)
+    # By position: the actions the professional self-declared with the same type whose dates
+    # overlap the declaration's (D-33), which it may be merged into.
+    candidates: dict[int, list[Candidate]] = field(default_factory=dict)
     # The counting actions with hours that share a day with a declaration (D-34, impossible hours).
     hours: list[Hours] = field(default_factory=list)
 
 
-_COLUMNS = "a.id, a.type_code, a.start_date, a.end_date, a.hours, a.state, a.source, a.declarant_id"
+_COLUMNS = (
+    "a.id, a.type_code, a.start_date, a.end_date, a.hours, a.state, a.source, a.declarant_id, a.profession_id"
+)
 _OVERLAP = (
     "a.professional_id = c.professional_id AND a.end_date >= c.first "
     "AND COALESCE(a.start_date, a.end_date) <= c.last"
@@ -69,14 +81,26 @@ def around(spans: Sequence[Span]) -> Around:
         rows = cursor.fetchall()
     by_position = {s.position: s for s in spans}
     seen: set[int] = set()
-    for position, professional_id, pk, type_code, start, end, hours, state, source, declarant_id in rows:
+    for (
+        position,
+        professional_id,
+        pk,
+        type_code,
+        start,
+        end,
+        hours,
+        state,
+        source,
+        declarant,
+        profession,
+    ) in rows:
         if (
             source == Source.PROFESSIONAL
             and state == ActionState.DECLARED
-            and declarant_id is None
+            and declarant is None
             and type_code == by_position[position].type_code
         ):
-            found.merges.add(position)
+            found.candidates.setdefault(position, []).append(Candidate(day(end), pk, profession))
         if state in COUNTING_STATES and hours is not None and pk not in seen:
             seen.add(pk)  # an action may overlap several declarations
             # Raw rows: SQLite may give dates back as text, and the decimal column as a number.

@@ -1,6 +1,6 @@
 """The intake is the set-based form of `record_action` (certipro/declarations/intake.py): the same
-rows, the same snapshots, a fixed number of queries per batch, and the entry point whenever a
-declaration replays, corrects or merges (D-32, D-33)."""
+rows, the same snapshots, a fixed number of queries per batch, for new declarations and for merges
+(D-33) alike, and the entry point whenever a declaration corrects an earlier one (D-32)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from certipro.accounts.audit import Actor
 from certipro.accounts.models import AuditEntry
 from certipro.actions.models import Action, ActionTransition, Channel, ClaimFlag, Source
-from certipro.actions.services import record_action
+from certipro.actions.services import Outcome, record_action
 from certipro.certification.bulk import refresh_exercises
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.models import StatusSnapshot
@@ -25,6 +25,8 @@ from certipro.declarations import intake_sql
 from certipro.declarations.intake import judge_batch
 from certipro.declarations.services import create_declarant
 from certipro.directory.models import Exercise, Professional
+from certipro.notifications.kinds import Kind
+from certipro.notifications.models import Notification
 from tests.certification.test_bulk import FIELDS, population  # noqa: F401 - `population` is a fixture
 from tests.conftest import TODAY
 from tests.declarations.conftest import declaration
@@ -114,6 +116,96 @@ def test_a_batch_writes_the_rows_record_action_writes(dr_martin: Professional) -
         assert len(_written(mine)[1]) == len(_written(mine)[2]) == 1
 
 
+def _reference(professional: Professional, item: dict[str, Any], declarant_id: int) -> Any:
+    """`record_action` given what the API was given."""
+    return record_action(
+        professional=professional,
+        type_code=item["action_type"],
+        end_date=date.fromisoformat(item["end_date"]),
+        start_date=date.fromisoformat(item["start_date"]) if item.get("start_date") else None,
+        title=item.get("title", ""),
+        hours=Decimal(str(item["hours"])).quantize(Decimal("0.01")) if "hours" in item else None,
+        axis=item.get("axis"),
+        source=Source.ORGANISM,
+        channel=Channel.API,
+        actor=SENDER,
+        today=TODAY,
+        declarant_id=declarant_id,
+        external_id=item["external_id"],
+    )
+
+
+def _self_declared(professional: Professional, type_code: str, start: date | None, end: date) -> Action:
+    return record_action(
+        professional=professional,
+        type_code=type_code,
+        start_date=start,
+        end_date=end,
+        title="Déclarée par le professionnel",
+        hours=Decimal(3),
+        source=Source.PROFESSIONAL,
+        channel=Channel.WEB,
+        actor=Actor.command("professional"),
+        today=TODAY,
+    ).action
+
+
+def _notice(action: Action) -> tuple[Any, ...]:
+    notice = Notification.objects.get(kind=Kind.ACTION_RECEIVED, key=f"action:{action.pk}")
+    data = {k: v for k, v in notice.data.items() if k != "action_id"}
+    return notice.professional_id, data, notice.data["action_id"] == action.pk, notice.email_state
+
+
+@pytest.mark.django_db
+def test_d33_a_batch_merges_writing_the_rows_record_action_writes(dr_martin: Professional) -> None:
+    """Each declaration overlapping a self-declared action of the same type is merged into it by
+    the set-based path: the action, its transitions, its audit entries and its notice, field for
+    field, are those `record_action` leaves when it merges the same declaration into a twin."""
+    ours, theirs = (
+        create_declarant(kind="organism", name="ODPC", actor=Actor.command("test"))[0] for _ in "AB"
+    )
+    shapes = [  # (type, self-declared start and end, what the declaration says)
+        ("MG-DPC", None, date(2025, 3, 11), {}),
+        ("MG-RMM", date(2025, 3, 1), date(2025, 3, 3), {"start_date": None, "end_date": "2025-03-02"}),
+        ("MG-ETP", None, date(2025, 3, 12), {"start_date": "2025-03-11", "end_date": "2025-03-14"}),
+        (
+            "MG-COM",
+            date(2024, 12, 29),
+            date(2024, 12, 30),
+            {"start_date": "2024-12-30", "end_date": "2025-01-02"},
+        ),
+    ]
+    items, twins = [], []
+    for (external_id, title), (code, start, end, dates), hours, axis in zip(
+        AWKWARD, shapes, [14, "7.5", None, "0.25"], [None, 2, 3, None], strict=True
+    ):
+        # Two identical self-declared actions: the batch merges into the first, record_action
+        # (for another declarant) into the second, which is all it finds left.
+        twins.append(
+            (_self_declared(dr_martin, code, start, end), _self_declared(dr_martin, code, start, end))
+        )
+        items.append(
+            declaration(
+                external_id=external_id, title=title, action_type=code, hours=hours, axis=axis, **dates
+            )
+        )
+    body = _judge(ours, items)
+    assert [r["status"] for r in body["results"]] == ["accepted"] * len(items), body
+    for item, result, (first, second) in zip(items, body["results"], twins, strict=True):
+        assert result["action_id"] == str(first.pk)
+        mine = Action.objects.get(pk=first.pk)
+        assert (mine.declarant_id, mine.external_id, mine.state) == (ours.pk, item["external_id"], "attested")
+        reference = _reference(dr_martin, item, theirs.pk)
+        assert (reference.outcome, reference.action.pk) == (Outcome.MERGED, second.pk)
+        assert _written(mine) == _written(reference.action)
+        assert [t[-1] for t in _written(mine)[1]] == ["accepted", "merged"]
+        assert _notice(mine) == _notice(reference.action)
+        assert (
+            Action.objects.filter(pk=first.pk).values_list("declared_at", flat=True).get()
+            == first.declared_at
+        )
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("today", [TODAY, date(2025, 3, 1)])
 def test_snapshots_refreshed_for_a_batch_equal_refresh_status(population: None, today: date) -> None:  # noqa: F811
@@ -157,7 +249,8 @@ def test_the_queries_of_a_batch_do_not_grow_with_it(forty: list[str]) -> None:
 
 @pytest.mark.django_db
 def test_d33_two_declarations_overlapping_one_self_declared_action(api: Any, dr_martin: Professional) -> None:
-    """The first merges into it (through record_action); the second finds nothing left to merge."""
+    """The first merges into it; the second finds nothing left to merge and is a new action, as
+    record_action called for each in turn decides."""
     own = record_action(
         professional=dr_martin,
         type_code="MG-DPC",
