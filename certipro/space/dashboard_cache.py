@@ -26,12 +26,14 @@ is left as a slot and filled on each visit; pages with a flash message are rende
 from __future__ import annotations
 
 import hashlib
+import logging
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -42,8 +44,10 @@ from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 from certipro.accounts.models import User
+from certipro.space.models import ReportState
 
 CACHE_ALIAS = "default"
+logger = logging.getLogger(__name__)
 KEY = "space:dashboard:{}"
 # What the template writes for the CSRF token; each visit gets its own masked token there.
 CSRF_SLOT = "cpcsrfslot0c2b7e4d"
@@ -59,6 +63,7 @@ class PageFacts:
     version: str  # the digest of every fact read; equal versions, equal pages
 
 
+@cache
 def _sql() -> str:
     from certipro.actions.models import Action
     from certipro.certification.models import Exemption, Period
@@ -93,22 +98,17 @@ def _sql() -> str:
         f"SELECT 'n', {text('COUNT(*)')}, '', '', '' FROM {t(Notification)}"
         " WHERE professional_id = %(p)s AND read_at IS NULL",
         f"SELECT 'r', {text('COUNT(*)')}, '', '', '' FROM {t(ExerciseReport)}"
-        " WHERE professional_id = %(p)s AND state = 'open'",
+        " WHERE professional_id = %(p)s AND state = %(open)s",
         f"SELECT 'c', {text('COUNT(*)')}, {text('MAX(loaded_at)')}, '', '' FROM {t(Referentiel)}"
         " WHERE published_on IS NOT NULL",
     ]
     return " UNION ALL ".join(parts)
 
 
-@cache
-def _facts_sql() -> str:
-    return _sql()
-
-
 def page_facts(professional_id: int) -> PageFacts:
     """One query: whether the account is activated, and the version of what its page shows."""
     with connection.cursor() as cursor:
-        cursor.execute(_facts_sql(), {"p": professional_id})
+        cursor.execute(_sql(), {"p": professional_id, "open": ReportState.OPEN.value})
         rows = sorted(tuple("" if v is None else str(v) for v in row) for row in cursor.fetchall())
     counts = {r[0]: int(r[1]) for r in rows if r[0] in "vnr"}
     digest = hashlib.blake2b(repr((professional_id, rows)).encode(), digest_size=16).hexdigest()
@@ -161,16 +161,24 @@ def serve(
     """
     if seconds() <= 0 or len(messages.get_messages(request)):
         return render(None)
-    store = caches[CACHE_ALIAS]
     key = KEY.format(professional_id)
     version = _version(request, facts, today)
-    kept = store.get(key)
+    kept = _cache_call("get", key)
     if kept is not None and kept[0] == version:
         html = zlib.decompress(kept[1]).decode()
         return HttpResponse(html.replace(CSRF_SLOT, get_token(request)))
     response = render(CSRF_SLOT)
     if response.status_code == 200 and not response.streaming:
         html = response.content.decode()
-        store.set(key, (version, zlib.compress(html.encode(), 1)), seconds())
+        _cache_call("set", key, (version, zlib.compress(html.encode(), 1)), seconds())
         response.content = html.replace(CSRF_SLOT, get_token(request)).encode()
     return response
+
+
+def _cache_call(method: str, *args: Any) -> Any:
+    """The cache is an accelerator: when it fails (Redis down), the page is rendered, not a 500."""
+    try:
+        return getattr(caches[CACHE_ALIAS], method)(*args)
+    except Exception:  # the redis client's errors are not Django's: any failure means "no cache"
+        logger.warning("dashboard cache unavailable (%s)", method, exc_info=True)
+        return None

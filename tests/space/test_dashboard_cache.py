@@ -206,3 +206,17 @@ def test_without_a_lifetime_every_visit_renders(activated: Client, settings: Any
     settings.CERTIPRO_DASHBOARD_CACHE_SECONDS = 0
     activated.get("/mon-espace/")
     assert not kept(activated)
+
+
+def test_a_cache_that_fails_leaves_the_page_rendered_not_an_error(activated: Client, settings: Any) -> None:
+    # Redis down (nothing listens on port 1): the kept page is an accelerator, never a 500.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+    for _ in range(2):
+        response = activated.get("/mon-espace/")
+        assert response.status_code == 200 and "Progression totale" in text(response)
