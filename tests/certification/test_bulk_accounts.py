@@ -14,7 +14,7 @@ from certipro.certification.catalogue import Catalogue, load_catalogue
 from certipro.certification.models import StatusSnapshot
 from certipro.certification.rules import assignment_timeline
 from certipro.directory.models import Exercise
-from tests.certification.test_bulk import FIELDS, population  # noqa: F401 - `population` is a fixture
+from tests.certification.test_bulk import FIELDS
 from tests.conftest import TODAY
 
 
@@ -27,7 +27,7 @@ def refreshed(ids: set[int], today: date, catalogue: Catalogue, **kwargs: Any) -
 @pytest.mark.django_db
 @pytest.mark.parametrize("today", [TODAY, date(2025, 3, 1)])
 def test_the_snapshots_written_with_the_accounts_equal_those_written_without(
-    population: None,  # noqa: F811
+    population: None,
     today: date,
 ) -> None:
     """For every subset: one exercise of a person holding two (D-13), a specialty change (D-14),
@@ -48,7 +48,7 @@ def test_the_snapshots_written_with_the_accounts_equal_those_written_without(
 
 
 @pytest.mark.django_db
-def test_accounts_read_for_another_date_are_refused(population: None) -> None:  # noqa: F811
+def test_accounts_read_for_another_date_are_refused(population: None) -> None:
     catalogue = load_catalogue()
     exercise = Exercise.objects.first()
     assert exercise is not None
@@ -59,7 +59,7 @@ def test_accounts_read_for_another_date_are_refused(population: None) -> None:  
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("today", [TODAY, date(2025, 3, 1)])
-def test_d14_the_shared_timelines_are_the_engine_s(population: None, today: date) -> None:  # noqa: F811
+def test_d14_the_shared_timelines_are_the_engine_s(population: None, today: date) -> None:
     """Built once per distinct (profession, holdings) from each profession's référentiels alone:
     the same as the engine's from all of them (a choice of another profession's is ignored)."""
     catalogue = load_catalogue()

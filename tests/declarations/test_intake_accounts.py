@@ -20,7 +20,8 @@ from certipro.declarations.intake import judge_batch
 from certipro.declarations.models import Declarant
 from certipro.declarations.services import create_declarant
 from certipro.directory.models import Exercise, Professional
-from tests.certification.test_bulk import FIELDS, population  # noqa: F401 - `population` is a fixture
+from tests.certification.conftest import population  # noqa: F401 - `population` is a fixture
+from tests.certification.test_bulk import FIELDS
 from tests.conftest import TODAY
 from tests.declarations.conftest import declaration
 
