@@ -35,8 +35,8 @@ def notify(notices: Iterable[Notice]) -> int:
     """Records the notices not recorded before (each is sent once: D-§7); returns how many were given.
 
     Set-based for imports and batches: one INSERT … ON CONFLICT DO NOTHING per thousand; on
-    PostgreSQL from arrays (`unnest`), without building a model instance per row, because a batch
-    of 1,000 declarations makes 1,000 of them.
+    PostgreSQL from one JSON document of the rows, without building a model instance per row,
+    because a batch of 1,000 declarations makes 1,000 of them.
     """
     now = timezone.now()
     given = list(notices)
@@ -44,7 +44,7 @@ def notify(notices: Iterable[Notice]) -> int:
         return 0
     if connection.vendor == "postgresql":
         for start in range(0, len(given), BATCH):
-            _insert_arrays(given[start : start + BATCH], now)
+            _insert_json(given[start : start + BATCH], now)
     else:
         Notification.objects.bulk_create(
             [
@@ -65,26 +65,23 @@ def notify(notices: Iterable[Notice]) -> int:
     return len(given)
 
 
-def _insert_arrays(notices: list[Notice], now: datetime) -> None:
+def _insert_json(notices: list[Notice], now: datetime) -> None:
+    # The rows travel as one JSON document: Django's psycopg cursor quotes each parameter in
+    # Python, and an array of a thousand JSON texts cost ~25 ms to quote, one document ~1 ms.
+    rows = json.dumps(
+        [[n.professional_id, str(n.kind), n.key[:80], n.data] for n in notices], cls=DjangoJSONEncoder
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO {Notification._meta.db_table}
                 (professional_id, kind, key, data, created_at, email_state, email_to, email_attempts,
                  email_next_try, email_error)
-            SELECT p, k, key, d::jsonb, %s, %s, '', 0, %s, ''
-            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS t(p, k, key, d)
+            SELECT (r->>0)::bigint, r->>1, r->>2, (r->3)::jsonb, %s, %s, '', 0, %s, ''
+            FROM json_array_elements(%s::json) AS r
             ON CONFLICT DO NOTHING
             """,
-            [
-                now,
-                EmailState.PENDING.value,
-                now,
-                [n.professional_id for n in notices],
-                [str(n.kind) for n in notices],
-                [n.key[:80] for n in notices],
-                [json.dumps(n.data, cls=DjangoJSONEncoder) for n in notices],
-            ],
+            [now, EmailState.PENDING.value, now, rows],
         )
 
 
