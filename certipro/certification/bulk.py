@@ -9,7 +9,7 @@ engine one by one: right for a page or a publication, slow for 30 million action
   in one segment of its référentiel timeline (their dates then cannot change how they count,
   D-14, D-22); any other exercise goes through `evaluate_exercises`, the reference path;
 - the rules stay the engine's: the axes of an action are `rules.action_axes`; the counts per axis
-  are `assign_counts` (D-23, the same exact assignment `evaluate` runs, over counts per set of axes);
+  are `assign_mask_counts` (D-23, the same exact assignment `evaluate` runs, over counts per set of axes);
   requirements, statuses, progress and référentiels are `evaluate` itself, run on single-axis
   stand-ins of the counts capped at what is required (all it depends on); the pace is `pace`.
   Each is computed once per distinct input, not once per professional;
@@ -70,7 +70,7 @@ from certipro.certification.rules import (
     RulesConfig,
     Segment,
     action_axes,
-    assign_counts,
+    assign_mask_counts,
     assignment_timeline,
     codes_on,
     evaluate,
@@ -365,8 +365,8 @@ class _Recompute:
         if shape.each:  # count_in_each: an action counts in every one of its axes
             counted = tuple(sum(n for m, n in per_mask.items() if m >> i & 1) for i in range(len(AXES)))
         else:  # count_once: the engine's optimal assignment (D-23)
-            assigned = assign_counts({_AXES_OF[m]: n for m, n in per_mask.items()}, shape.required)
-            counted = tuple(assigned[a] for a in AXES)
+            required = tuple(shape.required.get(a, 0) for a in AXES)
+            counted = assign_mask_counts(tuple(sorted(per_mask.items())), required)
         capped = tuple(min(c, shape.required[a]) for a, c in zip(AXES, counted, strict=True))
         return counted, self.tail(codes, exempt, capped)
 
@@ -488,9 +488,6 @@ class _Recompute:
             )
             done += write_snapshots(statuses, self.today)
         return done
-
-
-_AXES_OF = {m: frozenset(a for a in AXES if m >> (a - 1) & 1) for m in range(1, 1 << len(AXES))}
 
 
 @dataclass

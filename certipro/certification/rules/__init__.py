@@ -12,7 +12,7 @@ from .applicability import (
     current_versions,
     matching_codes,
 )
-from .assignment import AXES, assign_actions, assign_counts
+from .assignment import AXES, assign_actions, assign_counts, assign_mask_counts
 from .config import DEFAULT_CONFIG, RulesConfig
 from .counting import (
     COUNTING_STATES,
@@ -52,6 +52,7 @@ __all__ = [
     "add_years",
     "assign_actions",
     "assign_counts",
+    "assign_mask_counts",
     "assignment_timeline",
     "codes_on",
     "current_versions",

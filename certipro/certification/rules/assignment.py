@@ -19,6 +19,7 @@ number of actions; the tests compare it with a brute force over every assignment
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 AXES = (1, 2, 3, 4)
 _N = len(AXES)
@@ -56,18 +57,22 @@ def _greedy_counts(mask_counts: Mapping[int, int], required: list[int]) -> list[
     # room[T] = f(T) - c(T): how many more actions the axes of T can still take together.
     room = _supplies(mask_counts)
     counts = [0] * _N
-
-    def take(i: int, wanted: int) -> None:
-        x = min(wanted, *(room[t] for t in _CONTAINING[i]))
+    # Plain loops over the precomputed sets, no closure or generator: a batch's snapshot refresh
+    # calls this once per account (a thousand times), the national recompute per distinct input.
+    for i, wanted in enumerate(required):  # pass 1: required slots, axis 1 first
+        containing = _CONTAINING[i]
+        x = min(wanted, min(map(room.__getitem__, containing)))
         if x > 0:
             counts[i] += x
-            for t in _CONTAINING[i]:
+            for t in containing:
                 room[t] -= x
-
-    for i in range(_N):  # pass 1: required slots, axis 1 first
-        take(i, required[i])
     for i in range(_N):  # pass 2: the surplus, axis 1 first (ends on a base: all assigned)
-        take(i, room[_FULL])
+        containing = _CONTAINING[i]
+        x = min(map(room.__getitem__, containing))  # room[_FULL] is among them
+        if x > 0:
+            counts[i] += x
+            for t in containing:
+                room[t] -= x
     return counts
 
 
@@ -99,6 +104,19 @@ def assign_counts(
             masks[mask] = masks.get(mask, 0) + n
     counts = _greedy_counts(masks, _checked_required(required))
     return dict(zip(AXES, counts, strict=True))
+
+
+@lru_cache(maxsize=1 << 16)
+def assign_mask_counts(
+    mask_counts: tuple[tuple[int, int], ...], required: tuple[int, ...]
+) -> tuple[int, ...]:
+    """`assign_counts` for callers that hold bit masks already (bit i = axis AXES[i]): the
+    set-based recompute, which counts actions per mask in SQL. `mask_counts` holds (mask, count)
+    pairs, each mask a non-empty set of axes; `required` the four requirements in axis order.
+
+    Kept per process: a pure function of a few small integers, and many people share their
+    counts, so a batch's refresh and the national recompute mostly find the answer ready."""
+    return tuple(_greedy_counts(dict(mask_counts), list(required)))
 
 
 def _split(mask_counts: Mapping[int, int], counts: list[int]) -> dict[int, list[int]]:

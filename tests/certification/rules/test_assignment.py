@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certipro.certification.rules import assign_actions, assign_counts
+from certipro.certification.rules import assign_actions, assign_counts, assign_mask_counts
 
 TWO_EACH = {1: 2, 2: 2, 3: 2, 4: 2}
 MASKS = [frozenset(c) for r in range(1, 5) for c in itertools.combinations((1, 2, 3, 4), r)]
@@ -125,3 +125,14 @@ def test_d23_per_action_assignment_is_valid_and_order_free(
     assert Counter(result.values()) == Counter({a: n for a, n in counts.items() if n})
     shuffled = data.draw(st.permutations(list(actions.items())))
     assert assign_actions(dict(shuffled), required) == result
+
+
+@settings(max_examples=200, deadline=None)
+@given(axes=st.lists(st.sampled_from(MASKS), max_size=30), required=requirements)
+def test_d23_counts_by_bit_mask_equal_counts_by_axis_set(
+    axes: list[frozenset[int]], required: dict[int, int]
+) -> None:
+    """The set-based recompute's form (bit i = axis i + 1) gives the engine's counts."""
+    by_mask = Counter(sum(1 << (a - 1) for a in mask) for mask in axes)
+    counted = assign_mask_counts(tuple(sorted(by_mask.items())), tuple(required[a] for a in (1, 2, 3, 4)))
+    assert dict(zip((1, 2, 3, 4), counted, strict=True)) == assign_counts(Counter(axes), required)
