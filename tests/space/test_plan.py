@@ -185,6 +185,8 @@ def test_add_then_remove_an_item(me: Client, dr_martin: Professional) -> None:
     )
     page = text(me.get(URL))
     assert "Revue de morbi-mortalité" in page and "30 juin 2028" in page
+    # The column is "Note" in French: Django's own catalogue renders a bare "Note" as "Remarque".
+    assert '<th scope="col">Note</th>' in me.get(URL).content.decode() and "Remarque" not in page
     assert me.post(f"{URL}{item.pk}/retrait/")["Location"] == URL
     assert not PlannedAction.objects.exists()
 

@@ -276,6 +276,7 @@ def test_time_left_reads_as_the_dashboard_in_french_and_is_english_in_english() 
 @dataclass
 class Entry:
     msgid: str
+    msgctxt: str | None = None
     msgid_plural: str | None = None
     msgstr: dict[int, str] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
@@ -301,7 +302,7 @@ def read_po(path: Path) -> list[Entry]:
             entry.flags |= {flag.strip() for flag in line[2:].split(",")}
         elif line.startswith("#"):
             continue
-        elif match := re.fullmatch(r'(msgid|msgid_plural|msgstr)(?:\[(\d+)\])? (".*")', line):
+        elif match := re.fullmatch(r'(msgctxt|msgid|msgid_plural|msgstr)(?:\[(\d+)\])? (".*")', line):
             target = (match[1], int(match[2] or 0))
             _store(entry, target, ast.literal_eval(match[3]))
         elif line.startswith('"'):
@@ -317,6 +318,8 @@ def _store(entry: Entry, target: tuple[str, int], value: str, *, append: bool = 
         entry.msgstr[index] = (entry.msgstr.get(index, "") if append else "") + value
     elif kind == "msgid_plural":
         entry.msgid_plural = (entry.msgid_plural or "" if append else "") + value
+    elif kind == "msgctxt":
+        entry.msgctxt = (entry.msgctxt or "" if append else "") + value
     else:
         entry.msgid = (entry.msgid if append else "") + value
 
@@ -358,7 +361,9 @@ def test_the_compiled_catalogue_matches_the_po_file(entries: list[Entry]) -> Non
         compiled = gettext.GNUTranslations(stream)
     stale = []
     for e in entries[1:]:
-        if e.msgid_plural is None:
+        if e.msgctxt is not None:
+            got = [compiled.pgettext(e.msgctxt, e.msgid)]
+        elif e.msgid_plural is None:
             got = [compiled.gettext(e.msgid)]
         else:
             got = [
@@ -368,6 +373,23 @@ def test_the_compiled_catalogue_matches_the_po_file(entries: list[Entry]) -> Non
         if got != [e.msgstr[i] for i in range(len(got))]:
             stale.append(e.msgid)
     assert not stale, f"django.mo is older than django.po (run `make messages`): {stale[:5]}"
+
+
+def test_every_french_message_reads_as_written_in_french(entries: list[Entry]) -> None:
+    """Our msgids are the French text. One that is also an English msgid of Django's or a
+    library's catalogue ("Note" -> "Remarque") would show their French instead: give it a context."""
+    changed = []
+    with translation.override("fr"):
+        for e in entries[1:]:
+            if e.msgctxt is not None:
+                got = [translation.pgettext(e.msgctxt, e.msgid)]
+            elif e.msgid_plural is None:
+                got = [translation.gettext(e.msgid)]
+            else:
+                got = [translation.ngettext(e.msgid, e.msgid_plural, n) for n in (1, 2)]
+            if got != [e.msgid, e.msgid_plural or e.msgid][: len(got)]:
+                changed.append((e.msgid, got))
+    assert not changed, f"French msgids translated by another catalogue: {changed}"
 
 
 def test_labels_from_french_only_modules_are_listed_and_translated(entries: list[Entry]) -> None:
