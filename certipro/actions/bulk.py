@@ -33,6 +33,7 @@ from certipro.actions.services import Outcome, record_action
 from certipro.certification.catalogue import Catalogue
 from certipro.directory.models import Professional
 from certipro.web.iterables import chunks
+from certipro.web.pg import array_literal
 
 BATCH = 20_000
 
@@ -225,7 +226,7 @@ def rows_cte(name: str, columns: dict[str, str], rows: Sequence[tuple[Any, ...]]
     names = ", ".join(columns)
     if connection.vendor == "postgresql":
         arrays = ", ".join(f"%s::{kind}[]" for kind in columns.values())
-        params = [[r[i] for r in rows] for i in range(len(columns))]
+        params = [array_literal(r[i] for r in rows) for i in range(len(columns))]
         return f"WITH {name}({names}) AS (SELECT * FROM unnest({arrays}))", params
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     return f"WITH {name}({names}) AS (VALUES {', '.join([row] * len(rows))})", [v for r in rows for v in r]

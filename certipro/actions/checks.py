@@ -27,6 +27,7 @@ from certipro.certification.catalogue import Catalogue
 from certipro.certification.evaluation import period_as_of
 from certipro.certification.rules import ReferentielRules, Segment, codes_on
 from certipro.directory.models import Exercise, Professional
+from certipro.web.pg import array_literal
 
 __all__ = ["ActionRefused", "ClaimChecker", "ExerciseRow", "Held", "PeriodFacts", "among"]
 
@@ -70,7 +71,7 @@ def among(column: str, values: Collection[Any], kind: str) -> Q | RawSQL:
     placeholders would cost more to build, bind and parse than the query itself, and an index
     condition, never a join the planner might turn into a scan. For querysets without joins."""
     if connection.vendor == "postgresql":
-        return RawSQL(f"{column} = ANY(%s::{kind}[])", (list(values),), output_field=BooleanField())
+        return RawSQL(f"{column} = ANY(%s::{kind}[])", (array_literal(values),), output_field=BooleanField())
     return Q(**{f"{column}__in": values})
 
 

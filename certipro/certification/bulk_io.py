@@ -23,6 +23,7 @@ from certipro.certification.rules import COUNTING_STATES, ReferentielMeta, Segme
 from certipro.certification.rules import Holding as HoldingFact
 from certipro.certification.status import SNAPSHOT_FIELDS
 from certipro.directory.models import Exercise, Holding
+from certipro.web.pg import array_literal
 
 FETCH = 20_000  # rows per round trip of each server-side cursor
 FIELDS = [f if f != "professional" else "professional_id" for f in SNAPSHOT_FIELDS]
@@ -72,11 +73,11 @@ def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
 
 
 def where_in(column: str, values: Collection[int]) -> tuple[str, list[Any]]:
-    """`column` among `values`, as SQL and its parameters: on PostgreSQL one array parameter
-    (`= ANY`), elsewhere an IN list."""
+    """`column` among `values` (ids), as SQL and its parameters: on PostgreSQL one array
+    parameter (`= ANY`), elsewhere an IN list."""
     listed = sorted(values)
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [listed]
+        return f"{column} = ANY(%s::bigint[])", [array_literal(listed)]
     return f"{column} IN ({', '.join(['%s'] * len(listed))})", listed
 
 
