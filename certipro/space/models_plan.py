@@ -16,8 +16,8 @@ class Plan(models.Model):
     Sharing is a choice about the plan as a whole, not per item: an employer shown half a plan
     would draw wrong conclusions, and one switch is what the professional can keep track of.
     `employer` is that switch: the one employer the plan is shared with, chosen by the professional
-    among those that declared an action for them (`plan.allowed_employers`, decision 0004), or
-    None when the plan is not shared.
+    among those that declared an action for them (`plan_sharing.allowed_employers`, decision
+    0004), or None when the plan is not shared.
     """
 
     professional = models.ForeignKey("directory.Professional", on_delete=models.CASCADE, related_name="+")

@@ -27,17 +27,15 @@ from certipro.space.dashboard import AXIS_LABELS
 from certipro.space.forms_actions import DateInput
 from certipro.space.models_plan import Plan, PlannedAction
 from certipro.space.plan import (
-    EMPLOYED_MODES,
     PlanPage,
-    PlanRefused,
     TypeOption,
     add_planned_action,
     build_plan,
     period_open,
     remove_planned_action,
-    share_plan,
-    target_error,
 )
+from certipro.space.plan_rules import PlanRefused, target_error
+from certipro.space.plan_sharing import EMPLOYED_MODES, share_plan
 from certipro.space.views_actions import owner_page
 
 

@@ -17,7 +17,8 @@ from certipro.certification.evaluation import evaluate_exercises
 from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
 from certipro.space.models_plan import Plan, PlannedAction
-from certipro.space.plan import EMPLOYED_MODES, plannable_types
+from certipro.space.plan import plannable_types
+from certipro.space.plan_sharing import EMPLOYED_MODES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ACTOR = Actor.command("test")

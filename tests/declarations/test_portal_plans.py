@@ -23,7 +23,8 @@ from certipro.directory.models import Exercise, Professional
 from certipro.directory.services import record_interruption
 from certipro.space.models import Activation
 from certipro.space.models_plan import Plan
-from certipro.space.plan import TypeOption, add_planned_action, share_plan
+from certipro.space.plan import TypeOption, add_planned_action
+from certipro.space.plan_sharing import share_plan
 from tests.conftest import TODAY
 
 ACTOR = Actor.command("test")

@@ -21,7 +21,7 @@ from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
 from certipro.space.models import Activation
 from certipro.space.models_plan import Plan, PlannedAction
-from certipro.space.plan import AxisCount, Done, Intent, forecast, match_done, target_error
+from certipro.space.plan_rules import AxisCount, Done, Intent, forecast, match_done, target_error
 from tests.conftest import TODAY
 
 END = date(2031, 12, 31)

@@ -25,7 +25,8 @@ from certipro.directory.models import Exercise, Professional
 from certipro.directory.services import record_interruption
 from certipro.space.models import Activation
 from certipro.space.models_plan import Plan, PlannedAction
-from certipro.space.plan import TypeOption, add_planned_action, build_plan, period_open, share_plan
+from certipro.space.plan import TypeOption, add_planned_action, build_plan, period_open
+from certipro.space.plan_sharing import share_plan
 from tests.conftest import TODAY
 
 ACTOR = Actor.command("test")

@@ -19,7 +19,8 @@ from certipro.declarations.services import create_declarant
 from certipro.directory.models import Exercise, Professional
 from certipro.space.models import Activation
 from certipro.space.models_plan import Plan
-from certipro.space.plan import PlanRefused, allowed_employers, share_plan
+from certipro.space.plan_rules import PlanRefused
+from certipro.space.plan_sharing import allowed_employers, share_plan
 from tests.conftest import TODAY
 
 ACTOR = Actor.command("test")

@@ -2,7 +2,7 @@
 
 Only an employer sees this page, and only the plans whose owner chose it at this moment: a plan
 stops answering (404) as soon as its owner stops sharing it. The forecast is the one the owner's
-page shows (`space.plan.summarize_plans`, never re-derived here); axis 4 is shown as a count
+page shows (`space.plan_sharing.summarize_plans`, never re-derived here); axis 4 is shown as a count
 only (D-40), and the owner's notes never. Each read of one plan is journaled (D-41) and shows on
 the owner's "Qui a consulté mon compte".
 """
@@ -23,7 +23,9 @@ from certipro.declarations.models import Declarant, DeclarantKind
 from certipro.declarations.portal.views import Portal, _page, _portal, _render, _user
 from certipro.space.dashboard import AXIS_LABELS
 from certipro.space.models_plan import Plan, PlannedAction
-from certipro.space.plan import AxisForecast, PlanSummary, plannable_types, summarize_plans, type_titles
+from certipro.space.plan import plannable_types, type_titles
+from certipro.space.plan_rules import AxisForecast
+from certipro.space.plan_sharing import PlanSummary, summarize_plans
 
 PLANS_PER_PAGE = 25
 PRIVATE_AXIS = 4  # D-40: its content is the professional's alone
