@@ -21,9 +21,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from certipro.accounts.audit import Actor, record
 from certipro.actions.bulk_write import NewAction, insert_actions
@@ -33,7 +33,6 @@ from certipro.actions.services import Outcome, record_action
 from certipro.certification.catalogue import Catalogue
 from certipro.directory.models import Professional
 from certipro.web.iterables import chunks
-from certipro.web.pg import array_literal
 
 BATCH = 20_000
 
@@ -215,18 +214,3 @@ class _Batch:
                 "last_id": pks[-1],
             },
         )
-
-
-def rows_cte(name: str, columns: dict[str, str], rows: Sequence[tuple[Any, ...]]) -> tuple[str, list[Any]]:
-    """`WITH name(columns) AS (...)` holding `rows`, to join a batch with a table in one query.
-
-    On PostgreSQL one array per column (`unnest`): a few parameters and one plan whatever the size
-    of the batch; elsewhere a `VALUES` list (SQLite takes up to 32,766 parameters). `columns` maps
-    each name to its PostgreSQL type."""
-    names = ", ".join(columns)
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{kind}[]" for kind in columns.values())
-        params = [array_literal(r[i] for r in rows) for i in range(len(columns))]
-        return f"WITH {name}({names}) AS (SELECT * FROM unnest({arrays}))", params
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    return f"WITH {name}({names}) AS (VALUES {', '.join([row] * len(rows))})", [v for r in rows for v in r]

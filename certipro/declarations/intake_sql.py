@@ -11,9 +11,9 @@ from typing import NamedTuple
 from django.db import connection
 
 from certipro.actions.anomalies import Hours
-from certipro.actions.bulk import rows_cte
 from certipro.actions.models import COUNTING_STATES, Action, ActionState, Source
 from certipro.certification.bulk_io import day
+from certipro.web.pg import rows_cte
 
 
 class Span(NamedTuple):

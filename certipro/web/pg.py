@@ -1,4 +1,5 @@
-"""PostgreSQL array parameters, written as one literal.
+"""Batches of values as SQL parameters: PostgreSQL arrays written as one literal, and a batch of
+rows as a `WITH` table to join with.
 
 Django's psycopg cursor binds parameters on the client: a Python list is quoted element by
 element in Python (~2–3 ms for a thousand), while one string is quoted by libpq in C. A batch of
@@ -7,10 +8,12 @@ the declaration API passes a dozen such lists (ids, dates, codes), so they trave
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
+from django.db import connection
 
 
 def array_literal(values: Iterable[Any]) -> str:
@@ -29,3 +32,18 @@ def _element(value: Any) -> str:
         # Quoted, so that commas, braces, spaces and the word NULL stay text.
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     raise TypeError(f"no array literal for {type(value).__name__}")
+
+
+def rows_cte(name: str, columns: dict[str, str], rows: Sequence[tuple[Any, ...]]) -> tuple[str, list[Any]]:
+    """`WITH name(columns) AS (...)` holding `rows`, to join a batch with a table in one query.
+
+    On PostgreSQL one array per column (`unnest`): a few parameters and one plan whatever the size
+    of the batch; elsewhere a `VALUES` list (SQLite takes up to 32,766 parameters). `columns` maps
+    each name to its PostgreSQL type."""
+    names = ", ".join(columns)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{kind}[]" for kind in columns.values())
+        params = [array_literal(r[i] for r in rows) for i in range(len(columns))]
+        return f"WITH {name}({names}) AS (SELECT * FROM unnest({arrays}))", params
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return f"WITH {name}({names}) AS (VALUES {', '.join([row] * len(rows))})", [v for r in rows for v in r]

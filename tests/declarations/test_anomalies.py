@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 
+from certipro.accounts.audit import Actor
 from certipro.actions.models import Action, ClaimFlag
+from certipro.declarations.services import create_declarant
 from tests.declarations.conftest import Api, declaration
 
 
@@ -67,3 +70,39 @@ def test_d34_mass_claim_on_one_date_is_flagged_once(api: Api, settings: Any, imp
     assert Action.objects.count() == 4
     api.post({"declarations": [declaration(external_id="M-X", rpps="10000000017", action_type="MG-FC")]})
     assert ClaimFlag.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_d34_a_mass_claim_counts_the_declarants_own_actions_of_that_day(
+    api: Api, settings: Any, import_rows: Any, client: Client
+) -> None:
+    """Another declarant's actions of the same day, and the declarant's of other days, do not
+    add up; the flag tells how many the day held when it was raised."""
+    settings.CERTIPRO_MASS_CLAIM_THRESHOLD = 3
+    import_rows(*[f"1000000{n:04d},Nom{n},Prénom,,10,SM54,75,L,2010-06-01" for n in range(10, 16)])
+    _, _, token = create_declarant(kind="organism", name="Autre organisme", actor=Actor.command("test"))
+    other = Api(client, token)
+
+    def claim(sender: Api, n: int, end: str) -> None:
+        item = declaration(
+            external_id=f"M-{n}-{end}", rpps=f"1000000{n:04d}", start_date=end, end_date=end, hours=2
+        )
+        assert sender.post({"declarations": [item]}).json()["accepted"] == 1
+
+    for n in (10, 11):
+        claim(api, n, "2025-03-11")
+        claim(other, n, "2025-03-11")
+    claim(api, 12, "2025-03-12")
+    assert not ClaimFlag.objects.exists()
+    response = api.post(
+        {
+            "declarations": [
+                declaration(external_id=f"M-{n}", rpps=f"1000000{n:04d}", start_date="2025-03-11")
+                for n in (13, 14)
+            ]
+        }
+    )
+    assert response.json()["accepted"] == 2
+    flag = ClaimFlag.objects.get()
+    assert (flag.kind, flag.declarant.name, str(flag.on_date)) == ("mass_claim", "ODPC Exemple", "2025-03-11")
+    assert flag.detail == "4 actions déclarées pour le 11/03/2025"
