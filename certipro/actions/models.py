@@ -70,6 +70,8 @@ class Action(models.Model):
 
     class Meta:
         indexes = [
+            # On PostgreSQL it also carries the columns a batch of declarations reads for a
+            # thousand professionals at once (INCLUDE, migration 0005): index-only scans.
             models.Index(fields=["professional", "end_date"], name="action_professional_end"),
             # D-34 mass claims: a declarant's actions ending on given days, without reading all of
             # them (millions for a national training body).
