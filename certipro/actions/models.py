@@ -43,10 +43,15 @@ class Action(models.Model):
     assigned on its end date, in their current version (contracts/referentiel.md).
     """
 
+    # No index of its own: (professional, end_date) below serves every lookup by professional,
+    # and each index is one more write per action recorded.
     professional = models.ForeignKey(
-        "directory.Professional", on_delete=models.CASCADE, related_name="actions"
+        "directory.Professional", on_delete=models.CASCADE, related_name="actions", db_index=False
     )
-    profession = models.ForeignKey("directory.Profession", on_delete=models.PROTECT, related_name="+")
+    # Seven values over millions of rows: nothing looks actions up by profession alone.
+    profession = models.ForeignKey(
+        "directory.Profession", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     type_code = models.CharField(max_length=40)
     title = models.CharField(max_length=300, blank=True)
     start_date = models.DateField(null=True, blank=True)
@@ -58,12 +63,24 @@ class Action(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     # The third party that declared it and its own reference: a declaration is idempotent on
     # this pair (D-32).
+    # Looked up through (declarant, end_date) and (declarant, external_id), both indexed below.
     declarant = models.ForeignKey(
-        "declarations.Declarant", null=True, blank=True, on_delete=models.PROTECT, related_name="actions"
+        "declarations.Declarant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions",
+        db_index=False,
     )
     external_id = models.CharField(max_length=128, blank=True, help_text="the declarant's own reference")
+    # Indexed where set only (below): most actions come from declarants, with no user.
     declared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     declared_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -76,6 +93,12 @@ class Action(models.Model):
             # D-34 mass claims: a declarant's actions ending on given days, without reading all of
             # them (millions for a national training body).
             models.Index(fields=["declarant", "end_date"], name="action_declarant_end"),
+            # A user's deletion sets their actions' declared_by to NULL: found without a scan.
+            models.Index(
+                fields=["declared_by"],
+                name="action_declared_by",
+                condition=models.Q(declared_by__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
