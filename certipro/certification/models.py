@@ -98,10 +98,19 @@ class StatusSnapshot(models.Model):
     counted_4 = models.PositiveSmallIntegerField()
     exempt_axes = models.PositiveSmallIntegerField(default=0, help_text="bit mask, axis 1 = 1")
     progress = models.FloatField()
-    status = models.CharField(max_length=20, db_index=True)
-    pace = models.CharField(max_length=20, db_index=True)
+    status = models.CharField(max_length=20)
+    pace = models.CharField(max_length=20)
     referentiels = models.CharField(max_length=400, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # Worklists and dashboards filter on these. One plain index each: db_index on a CharField
+        # adds a second, pattern-matching one on PostgreSQL, which nothing uses and which every
+        # refresh of a snapshot (a thousand per batch of declarations) would rewrite.
+        indexes = [
+            models.Index(fields=["status"], name="snapshot_status"),
+            models.Index(fields=["pace"], name="snapshot_pace"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.status} {self.progress:.0%} ({self.as_of})"
