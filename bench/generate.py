@@ -46,15 +46,14 @@ def generate(
     actions_max: int = 30,
     today: date | None = None,
     workers: int = 1,
+    resume: bool = False,
     log: Callable[[str], Any] = print,
 ) -> Figures:
     from django.db import connections
 
-    from bench.population import CSV_HEADER, people
     from certipro.accounts.audit import Actor
     from certipro.certification.catalogue import load_catalogue
-    from certipro.directory.importing import import_directory
-    from certipro.directory.models import Department, Profession
+    from certipro.directory.models import Profession
     from certipro.directory.nomenclatures import load
     from certipro.directory.services_nomenclatures import load_nomenclatures
     from certipro.referentiels.services import load_referentiel_files
@@ -69,28 +68,16 @@ def generate(
     load_referentiel_files(sorted(SAMPLES.glob("*.yaml")), today=today, actor=actor)
     figures.seconds["referentiels"] = time.perf_counter() - started
 
-    started = time.perf_counter()
-    departments = sorted(Department.objects.values_list("code", flat=True))
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False) as out:
-        out.write(CSV_HEADER)
-        for row in people(professionals, seed=seed, today=today, departments=departments):
-            out.write(row.csv())
-    figures.seconds["csv"] = time.perf_counter() - started
-    log(f"directory CSV written in {figures.seconds['csv']:.1f}s: {out.name}")
+    if resume:  # the directory is loaded already: only the actions a crash left out are recorded
+        from certipro.directory.models import Exercise
 
-    started = time.perf_counter()
-    try:
-        with open(out.name, "rb") as stream:
-            report = import_directory(stream, today=today, actor=actor)
-    finally:
-        os.unlink(out.name)
-    figures.seconds["import"] = time.perf_counter() - started
-    figures.exercises = report.created
-    log(f"import_directory: {report.summary()} in {figures.seconds['import']:.1f}s")
-
+        figures.exercises = Exercise.objects.count()
+        log(f"resuming: {figures.exercises} exercises, their chunks' missing actions only")
+    else:
+        _load_directory(professionals, seed, today, actor, figures, log)
     started = time.perf_counter()
     catalogue = load_catalogue()
-    args = (catalogue, seed, actions_min, actions_max, today, actor, workers)
+    args = (catalogue, seed, actions_min, actions_max, today, actor, workers, resume)
     if workers > 1:
         # Checks and COPY formatting are Python, the writes are PostgreSQL: two processes keep both
         # cores busy. Each worker takes every n-th chunk; its random source depends on the chunk only.
@@ -148,6 +135,34 @@ def _kinds(catalogue: Any, today: date) -> Callable[[str, frozenset[str]], _Kind
     return kind
 
 
+def _load_directory(
+    professionals: int, seed: int, today: date, actor: Any, figures: Figures, log: Callable[[str], Any]
+) -> None:
+    """The directory CSV of `professionals` people, imported with `import_directory`."""
+    from bench.population import CSV_HEADER, people
+    from certipro.directory.importing import import_directory
+    from certipro.directory.models import Department
+
+    started = time.perf_counter()
+    departments = sorted(Department.objects.values_list("code", flat=True))
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False) as out:
+        out.write(CSV_HEADER)
+        for row in people(professionals, seed=seed, today=today, departments=departments):
+            out.write(row.csv())
+    figures.seconds["csv"] = time.perf_counter() - started
+    log(f"directory CSV written in {figures.seconds['csv']:.1f}s: {out.name}")
+
+    started = time.perf_counter()
+    try:
+        with open(out.name, "rb") as stream:
+            report = import_directory(stream, today=today, actor=actor)
+    finally:
+        os.unlink(out.name)
+    figures.seconds["import"] = time.perf_counter() - started
+    figures.exercises = report.created
+    log(f"import_directory: {report.summary()} in {figures.seconds['import']:.1f}s")
+
+
 def _record_actions(
     worker: int,
     catalogue: Any,
@@ -157,8 +172,13 @@ def _record_actions(
     today: date,
     actor: Any,
     workers: int,
+    resume: bool = False,
 ) -> tuple[int, dict[str, int], int]:
-    """Records the actions of every `workers`-th chunk of professionals: (accepted, refused, people)."""
+    """Records the actions of every `workers`-th chunk of professionals: (accepted, refused, people).
+
+    With `resume`, a (chunk, source) whose actions are in the database already is skipped: each is
+    one transaction, so after a crash it is there whole or not at all, and the random source of a
+    chunk depends on its index alone, so the rest comes out as the first run would have made it."""
     from certipro.actions.bulk import Claim, record_actions_bulk
     from certipro.actions.models import Channel, Source
 
@@ -168,6 +188,9 @@ def _record_actions(
     refused: dict[str, int] = defaultdict(int)
     last_log = time.perf_counter()
     for index, chunk in _exercises_by_chunk(worker, workers):
+        recorded = _recorded_sources(chunk) if resume else set()
+        if recorded >= {source for source, _ in SOURCES}:
+            continue  # resuming: this chunk was recorded whole
         rng = random.Random(seed * 1_000_003 + index)
         by_source: dict[str, list[Claim]] = defaultdict(list)
         for professional_id, profession, specialties, start in chunk:
@@ -198,6 +221,8 @@ def _record_actions(
                     )
                 )
         for source, claims in by_source.items():
+            if source in recorded:
+                continue
             report = record_actions_bulk(
                 claims,
                 actor=actor,
@@ -215,6 +240,16 @@ def _record_actions(
             last_log = time.perf_counter()
             print(f"  worker {worker}: {done} professionals, {accepted} actions", flush=True)
     return accepted, dict(refused), done
+
+
+def _recorded_sources(chunk: list[tuple[int, str, list[str], date]]) -> set[str]:
+    from certipro.actions.models import Action
+
+    ids = [row[0] for row in chunk]
+    if not ids:
+        return set()
+    found = Action.objects.filter(professional_id__gte=min(ids), professional_id__lte=max(ids))
+    return set(found.order_by().values_list("source", flat=True).distinct())
 
 
 def _session_settings() -> None:
@@ -267,6 +302,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--actions-max", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2, help="processes recording actions")
     parser.add_argument("--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+    parser.add_argument(
+        "--resume", action="store_true", help="after a crash: keep the directory, record the missing actions"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -279,6 +317,7 @@ def main(argv: list[str] | None = None) -> None:
         actions_max=args.actions_max,
         today=args.today,
         workers=args.workers,
+        resume=args.resume,
     )
     print(f"done: {figures}")
 
