@@ -19,12 +19,12 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Count
 
 from certipro.accounts.audit import Actor, record_many
+from certipro.actions.checks import among
 from certipro.actions.models import COUNTING_STATES, Action, ClaimFlag, FlagKind
-from certipro.certification.bulk_io import day as as_date
-from certipro.web.pg import rows_cte
 
 HOURS_A_DAY = Decimal(24)
 MAX_SPREAD_DAYS = 366  # an action over more than a year cannot exceed 24 h a day in practice
@@ -179,28 +179,25 @@ def _mass_claims(claims: Sequence[Claimed], declarant_id: int | None) -> list[Cl
     if declarant_id is None:
         return []
     threshold: int = settings.CERTIPRO_MASS_CLAIM_THRESHOLD
-    dates = sorted({c.end_date for c in claims})
-    # Day by day on the (declarant, end_date) index, whatever the planner's statistics say: with
-    # `end_date IN (…)` it may scan every action of the declarant and filter (a new declarant
-    # looks small until the statistics catch up). Days already flagged are not counted again.
-    cte, params = rows_cte("d", {"day": "date"}, [(d,) for d in dates])
-    actions, flags = Action._meta.db_table, ClaimFlag._meta.db_table
-    sql = (
-        f"{cte} SELECT day, n FROM (SELECT d.day, "
-        f"(SELECT COUNT(*) FROM {actions} a WHERE a.declarant_id = %s AND a.end_date = d.day) AS n "
-        f"FROM d WHERE NOT EXISTS (SELECT 1 FROM {flags} f "
-        "WHERE f.kind = %s AND f.declarant_id = %s AND f.on_date = d.day)"
-        ") counted WHERE n >= %s ORDER BY day"
+    dates = {c.end_date for c in claims}
+    # One scan of the declarant's actions, bounded by the batch's first and last days as well:
+    # on the (declarant, end_date) index that is a range; and if the planner takes another index
+    # led by the declarant (it may, for a declarant its statistics do not know yet), it reads the
+    # declarant's actions once, never once per day (a correlated count per day did: 14 s a batch).
+    counts = (
+        Action.objects.filter(declarant_id=declarant_id, end_date__gte=min(dates), end_date__lte=max(dates))
+        .filter(among("end_date", dates, "date"))
+        .values("end_date")
+        .annotate(n=Count("id"))
+        .filter(n__gte=threshold)
+        .order_by("end_date")
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, declarant_id, FlagKind.MASS_CLAIM.value, declarant_id, threshold])
-        rows = cursor.fetchall()
     return [
         ClaimFlag(
             kind=FlagKind.MASS_CLAIM,
             declarant_id=declarant_id,
-            on_date=as_date(on),
-            detail=f"{n} actions déclarées pour le {as_date(on):%d/%m/%Y}",
+            on_date=row["end_date"],
+            detail=f"{row['n']} actions déclarées pour le {row['end_date']:%d/%m/%Y}",
         )
-        for on, n in rows
+        for row in counts
     ]
