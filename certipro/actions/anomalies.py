@@ -176,7 +176,7 @@ def _impossible_hours(claims: Sequence[Claimed], before: Sequence[Hours]) -> lis
 
 
 def _mass_claims(claims: Sequence[Claimed], declarant_id: int | None) -> list[ClaimFlag]:
-    if declarant_id is None:
+    if declarant_id is None or not claims:
         return []
     threshold: int = settings.CERTIPRO_MASS_CLAIM_THRESHOLD
     dates = {c.end_date for c in claims}

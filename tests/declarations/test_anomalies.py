@@ -106,3 +106,11 @@ def test_d34_a_mass_claim_counts_the_declarants_own_actions_of_that_day(
     flag = ClaimFlag.objects.get()
     assert (flag.kind, flag.declarant.name, str(flag.on_date)) == ("mass_claim", "ODPC Exemple", "2025-03-11")
     assert flag.detail == "4 actions déclarées pour le 11/03/2025"
+
+
+@pytest.mark.django_db
+def test_d34_no_claim_raises_no_flag_and_reads_nothing(django_assert_num_queries: Any) -> None:
+    from certipro.actions.anomalies import flag_claims
+
+    with django_assert_num_queries(0):
+        assert flag_claims([], before=[], declarant_id=1, actor=Actor.command("test")) == []

@@ -19,7 +19,6 @@ number of actions; the tests compare it with a brute force over every assignment
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 
 AXES = (1, 2, 3, 4)
 _N = len(AXES)
@@ -106,16 +105,13 @@ def assign_counts(
     return dict(zip(AXES, counts, strict=True))
 
 
-@lru_cache(maxsize=1 << 16)
 def assign_mask_counts(
     mask_counts: tuple[tuple[int, int], ...], required: tuple[int, ...]
 ) -> tuple[int, ...]:
     """`assign_counts` for callers that hold bit masks already (bit i = axis AXES[i]): the
     set-based recompute, which counts actions per mask in SQL. `mask_counts` holds (mask, count)
     pairs, each mask a non-empty set of axes; `required` the four requirements in axis order.
-
-    Kept per process: a pure function of a few small integers, and many people share their
-    counts, so a batch's refresh and the national recompute mostly find the answer ready."""
+    (The recompute keeps each answer per distinct input itself: `bulk._Recompute.counts`.)"""
     return tuple(_greedy_counts(dict(mask_counts), list(required)))
 
 
