@@ -7,7 +7,7 @@ a batch costs a fixed number of queries whatever its size.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -73,27 +73,58 @@ def period_as_of(periods: Iterable[Period], as_of: date) -> PeriodView | None:
     )
 
 
+@dataclass(frozen=True)
+class Facts:
+    """What the engine reads of a batch of exercises besides the catalogue: periods, holdings and
+    exemptions by exercise id, actions by (professional id, profession code)."""
+
+    periods: Mapping[int, Sequence[Period]]
+    holdings: Mapping[int, Sequence[Holding]]
+    exemptions: Mapping[int, Sequence[Exemption]]
+    actions: Mapping[tuple[int, str], Sequence[ActionFact]]
+
+
+def read_facts(
+    exercises: Sequence[Exercise],
+    *,
+    as_of: date,
+    actions: Mapping[tuple[int, str], Sequence[ActionFact]] | None = None,
+) -> Facts:
+    """Four queries whatever the number of exercises; three with `actions` read by the caller."""
+    ids = [e.pk for e in exercises]
+    if actions is None:
+        read: dict[tuple[int, str], list[ActionFact]] = defaultdict(list)
+        rows = Action.objects.filter(
+            professional_id__in={e.professional_id for e in exercises}, end_date__lte=as_of
+        ).values_list("id", "professional_id", "profession_id", "type_code", "end_date", "state", "axis")
+        for pk, professional_id, profession_id, type_code, end_date, state, axis in rows.iterator(2000):
+            read[(professional_id, profession_id)].append(
+                ActionFact(id=str(pk), type_code=type_code, end_date=end_date, state=state, axis=axis)
+            )
+        actions = read
+    return Facts(
+        periods=_group(Period.objects.filter(exercise_id__in=ids), "exercise_id"),
+        holdings=_group(Holding.objects.filter(exercise_id__in=ids), "exercise_id"),
+        exemptions=_group(Exemption.objects.filter(exercise_id__in=ids), "exercise_id"),
+        actions=actions,
+    )
+
+
 def evaluate_exercises(
     exercises: Sequence[Exercise],
     *,
     as_of: date,
     catalogue: Catalogue,
     config: RulesConfig | None = None,
+    facts: Facts | None = None,
 ) -> list[ExerciseStatus]:
-    """Evaluates the period of each exercise that holds on `as_of` (exercises without one are left out)."""
+    """Evaluates the period of each exercise that holds on `as_of` (exercises without one are left out).
+
+    `facts` when the caller has read them already (the dashboard reads them with its page's
+    version, space/dashboard_cache.py); else `read_facts`."""
     config = config or rules_config()
-    ids = [e.pk for e in exercises]
-    periods = _group(Period.objects.filter(exercise_id__in=ids), "exercise_id")
-    holdings = _group(Holding.objects.filter(exercise_id__in=ids), "exercise_id")
-    exemptions = _group(Exemption.objects.filter(exercise_id__in=ids), "exercise_id")
-    actions: dict[tuple[int, str], list[ActionFact]] = defaultdict(list)
-    rows = Action.objects.filter(
-        professional_id__in={e.professional_id for e in exercises}, end_date__lte=as_of
-    ).values_list("id", "professional_id", "profession_id", "type_code", "end_date", "state", "axis")
-    for pk, professional_id, profession_id, type_code, end_date, state, axis in rows.iterator(2000):
-        actions[(professional_id, profession_id)].append(
-            ActionFact(id=str(pk), type_code=type_code, end_date=end_date, state=state, axis=axis)
-        )
+    facts = facts if facts is not None else read_facts(exercises, as_of=as_of)
+    periods, holdings, exemptions, actions = facts.periods, facts.holdings, facts.exemptions, facts.actions
     current = catalogue.current(as_of)
     rules_by_code = catalogue.rules_by_code(as_of)
     results = []

@@ -10,16 +10,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Q
 
 from certipro.actions.models import Action, ActionState, Source
 from certipro.certification.catalogue import Catalogue, kept_catalogue, load_catalogue
-from certipro.certification.evaluation import ExerciseStatus, evaluate_exercises
+from certipro.certification.evaluation import ExerciseStatus, Facts, evaluate_exercises, read_facts
+from certipro.certification.rules import ActionFact
 from certipro.certification.status import status_object
 from certipro.directory.models import Professional, Specialty
 from certipro.referentiels.models import Referentiel
+from certipro.space.dashboard_cache import PageFacts
 
 # D-20: the platform's labels of the four axes.
 AXIS_LABELS = {
@@ -131,30 +133,60 @@ def time_left(days: int) -> str:
     return " et ".join(parts)
 
 
+class Listed(NamedTuple):
+    """An action as the page lists it and the engine judges it: one read serves both."""
+
+    id: int
+    profession_id: str
+    type_code: str
+    end_date: date
+    state: str
+    axis: int | None
+    title: str
+    source: str
+
+
 def build_dashboard(
-    professional: Professional, *, today: date, owner: bool, catalogue_version: str | None = None
+    professional: Professional, *, today: date, owner: bool, page: PageFacts | None = None
 ) -> list[Section]:
-    """The page's sections. With `catalogue_version` (dashboard_cache.PageFacts), the catalogue and
-    the référentiels' titles and types come from this process's memory instead of 4 queries."""
-    exercises = list(professional.exercises.select_related("profession").order_by("profession_id"))
-    catalogue = load_catalogue() if catalogue_version is None else kept_catalogue(catalogue_version)
-    statuses = evaluate_exercises(exercises, as_of=today, catalogue=catalogue)
-    labels = {label for s in statuses for label in s.evaluation.referentiels}
-    referentiels = (
-        _referentiels(labels) if catalogue_version is None else _kept_referentiels(catalogue_version)
-    )
-    specialties = dict(
-        Specialty.objects.filter(code__in={c for e in exercises for c in e.specialties}).values_list(
-            "code", "label"
+    """The page's sections. With `page` (the owner's visit, space/dashboard_cache.py), the
+    exercises, periods, holdings and exemptions are those rows `page_facts` read with the page's
+    version, and the catalogue and the référentiels' titles and types come from this process's
+    memory: the page then reads only its actions."""
+    listed = [
+        Listed(*row)
+        for row in Action.objects.filter(professional=professional, end_date__lte=today)
+        .order_by("-end_date", "-pk")
+        .values_list(*Listed._fields)
+    ]
+    by_profession: dict[str, list[Listed]] = defaultdict(list)
+    for action in listed:
+        by_profession[action.profession_id].append(action)
+    judged = {
+        (professional.pk, profession): [
+            ActionFact(id=str(a.id), type_code=a.type_code, end_date=a.end_date, state=a.state, axis=a.axis)
+            for a in actions
+        ]
+        for profession, actions in by_profession.items()
+    }
+    if page is None:
+        exercises = list(professional.exercises.select_related("profession").order_by("profession_id"))
+        catalogue = load_catalogue()
+        facts = read_facts(exercises, as_of=today, actions=judged)
+    else:
+        exercises, catalogue = page.exercises, kept_catalogue(page.catalogue)
+        facts = Facts(
+            periods=page.periods, holdings=page.holdings, exemptions=page.exemptions, actions=judged
         )
-    )
-    actions: dict[str, list[Action]] = defaultdict(list)
-    for action in Action.objects.filter(professional=professional, end_date__lte=today).order_by(
-        "-end_date", "-pk"
-    ):
-        actions[action.profession_id].append(action)
+    statuses = evaluate_exercises(exercises, as_of=today, catalogue=catalogue, facts=facts)
+    labels = {label for s in statuses for label in s.evaluation.referentiels}
+    referentiels = _referentiels(labels) if page is None else _kept_referentiels(page.catalogue)
+    codes = {c for e in exercises for c in e.specialties}
+    specialties = dict(Specialty.objects.filter(code__in=codes).values_list("code", "label")) if codes else {}
     return [
-        _section(s, catalogue, referentiels, specialties, actions[s.exercise.profession_id], today, owner)
+        _section(
+            s, catalogue, referentiels, specialties, by_profession[s.exercise.profession_id], today, owner
+        )
         for s in statuses
     ]
 
@@ -190,7 +222,7 @@ def _section(
     catalogue: Catalogue,
     referentiels: dict[str, Referentiel],
     specialties: dict[str, str],
-    actions: list[Action],
+    actions: list[Listed],
     today: date,
     owner: bool,
 ) -> Section:
@@ -209,7 +241,7 @@ def _section(
             continue
         row = _action_row(action, titles)
         # The engine says where each action counts (D-23): never re-derived here.
-        targets = set(evaluation.counts_in.get(str(action.pk), frozenset()))
+        targets = set(evaluation.counts_in.get(str(action.id), frozenset()))
         for axis in sorted(targets):
             if not by_axis[axis].private:
                 by_axis[axis].actions.append(row)
@@ -266,7 +298,7 @@ def _axis_row(axis: dict[str, Any], types: list[Any], owner: bool) -> AxisRow:
     )
 
 
-def _action_row(action: Action, titles: dict[str, str]) -> ActionRow:
+def _action_row(action: Listed, titles: dict[str, str]) -> ActionRow:
     return ActionRow(
         title=action.title or titles.get(action.type_code, action.type_code),
         end_date=action.end_date,

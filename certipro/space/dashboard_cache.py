@@ -5,15 +5,17 @@ templates) and most visits re-read an account that has not changed since the las
 1.2 million professionals that is the difference between a few servers and many (docs/benchmarks.md).
 
 How: one query (`page_facts`) reads what the page depends on, per table it reads: the rows
-themselves where they are few and carry no timestamp (periods, holdings, exemptions), a count and
-the latest `updated_at` where they do (exercises, actions), the counts the page shows (unread
-notifications, open reports) and the catalogue's version. Their digest, with the day (the pace
+themselves where they are few (the professional, exercises with their profession's labels,
+periods, holdings, exemptions), a count and the latest `updated_at` where they are many (actions),
+the counts the page shows (unread notifications, open reports) and the catalogue's version. A page
+that must be rendered is built from those same rows (`build_dashboard(page=…)`): one query serves
+both the version and the page, which then reads only its actions. Their digest, with the day (the pace
 and the time left move with it), the language, the path and the user, is the page's version. The
 rendered page is kept under the person's key with that version; a visit that computes another
 version renders again and replaces it. So no write path has to remember to invalidate anything,
 COPY and set-based ones included: the data themselves say when the page is stale.
 
-Not in the digest, and bounded by `CERTIPRO_DASHBOARD_CACHE_SECONDS` instead: the nomenclatures'
+Not in the digest, and bounded by `CERTIPRO_DASHBOARD_CACHE_SECONDS` instead: the specialties'
 labels and the DSFR site configuration, both edited by administrators, rarely. A new release
 changes `release()` (the digest of the templates and the English catalogue), so no page of an
 older template is served after a deploy. Whoever adds to the page a fact from another table adds
@@ -26,10 +28,11 @@ is left as a slot and filled on each visit; pages with a flash message are rende
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -44,6 +47,8 @@ from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 from certipro.accounts.models import User
+from certipro.certification.models import Exemption, Period
+from certipro.directory.models import Exercise, Holding, Profession, Professional
 from certipro.space.models import ReportState
 
 CACHE_ALIAS = "default"
@@ -61,13 +66,20 @@ class PageFacts:
     open_reports: int
     catalogue: str  # the published référentiels' version: their count and latest load
     version: str  # the digest of every fact read; equal versions, equal pages
+    # The rows read, as (unsaved) model instances: the page is built from them, not read again.
+    professional: Professional
+    exercises: list[Exercise]  # by profession, each with its profession's labels
+    periods: dict[int, list[Period]] = field(default_factory=dict)  # by exercise id
+    holdings: dict[int, list[Holding]] = field(default_factory=dict)
+    exemptions: dict[int, list[Exemption]] = field(default_factory=dict)
+
+
+WIDTH = 7  # the texts of a row after its tag
 
 
 @cache
 def _sql() -> str:
     from certipro.actions.models import Action
-    from certipro.certification.models import Exemption, Period
-    from certipro.directory.models import Exercise, Holding, Professional
     from certipro.notifications.models import Notification
     from certipro.referentiels.models import Referentiel
     from certipro.space.models import Activation, ExerciseReport
@@ -80,33 +92,68 @@ def _sql() -> str:
     def text(expression: str) -> str:
         return f"CAST({expression} AS TEXT)"
 
-    # One row shape for all: a tag, then four texts. Each part reads by an indexed professional_id.
+    def select(tag: str, *texts: str) -> str:
+        return f"SELECT '{tag}', " + ", ".join([*texts, *["''"] * (WIDTH - len(texts))])
+
+    def day(column: str) -> str:  # a nullable date: '' for none
+        return f"COALESCE({text(q(column))}, '')"
+
+    # One row shape for all: a tag, then seven texts. Each part reads by an indexed professional_id.
+    # The rows the page is built from are read whole (professional, exercises, periods, holdings,
+    # exemptions: a few each); the tables with many rows give a count and their latest change.
     parts = [
-        f"SELECT 'o', {text('updated_at')}, '', '', '' FROM {t(Professional)} WHERE id = %(p)s",
-        f"SELECT 'v', {text('COUNT(*)')}, '', '', '' FROM {t(Activation)} WHERE professional_id = %(p)s",
-        f"SELECT 'e', {text('COUNT(*)')}, {text('MAX(updated_at)')}, '', '' FROM {t(Exercise)}"
-        " WHERE professional_id = %(p)s",
-        f"SELECT 'p', {text('id')}, {text('start')}, {text(q('end'))}, state || '/' || kind FROM {t(Period)}"
-        " WHERE professional_id = %(p)s",
-        f"SELECT 'h', {text('id')} || '/' || {text('start')}, COALESCE({text(q('end'))}, ''),"
-        f" {text('specialties')}, chosen_referentiel"
-        f" FROM {t(Holding)} WHERE professional_id = %(p)s",
-        f"SELECT 'x', {text('id')}, {text('axis')}, {text('start')}, {text(q('end'))} FROM {t(Exemption)}"
-        " WHERE professional_id = %(p)s",
-        f"SELECT 'a', {text('COUNT(*)')}, {text('MAX(updated_at)')}, {text('MAX(id)')}, '' FROM {t(Action)}"
-        " WHERE professional_id = %(p)s",
-        f"SELECT 'n', {text('COUNT(*)')}, '', '', '' FROM {t(Notification)}"
-        " WHERE professional_id = %(p)s AND read_at IS NULL",
-        f"SELECT 'r', {text('COUNT(*)')}, '', '', '' FROM {t(ExerciseReport)}"
-        " WHERE professional_id = %(p)s AND state = %(open)s",
-        f"SELECT 'c', {text('COUNT(*)')}, {text('MAX(loaded_at)')}, '', '' FROM {t(Referentiel)}"
-        " WHERE published_on IS NOT NULL",
+        select("o", text("updated_at"), "rpps", "first_name", "last_name")
+        + f" FROM {t(Professional)} WHERE id = %(p)s",
+        select("v", text("COUNT(*)")) + f" FROM {t(Activation)} WHERE professional_id = %(p)s",
+        select(
+            "e",
+            text("e.id"),
+            "e.profession_id",
+            "f.label",
+            "f.label_en",
+            text("e.specialties"),
+            text("e.updated_at"),
+        )
+        + f" FROM {t(Exercise)} e JOIN {t(Profession)} f ON f.code = e.profession_id"
+        " WHERE e.professional_id = %(p)s",
+        select(
+            "p",
+            text("id"),
+            text("exercise_id"),
+            text("start"),
+            text(q("end")),
+            text("scheduled_end"),
+            "state",
+            "kind",
+        )
+        + f" FROM {t(Period)} WHERE professional_id = %(p)s",
+        select(
+            "h",
+            text("id"),
+            text("exercise_id"),
+            text("start"),
+            day("end"),
+            text("specialties"),
+            "chosen_referentiel",
+        )
+        + f" FROM {t(Holding)} WHERE professional_id = %(p)s",
+        select("x", text("id"), text("exercise_id"), text("axis"), text("start"), day("end"))
+        + f" FROM {t(Exemption)} WHERE professional_id = %(p)s",
+        select("a", text("COUNT(*)"), text("MAX(updated_at)"), text("MAX(id)"))
+        + f" FROM {t(Action)} WHERE professional_id = %(p)s",
+        select("n", text("COUNT(*)"))
+        + f" FROM {t(Notification)} WHERE professional_id = %(p)s AND read_at IS NULL",
+        select("r", text("COUNT(*)"))
+        + f" FROM {t(ExerciseReport)} WHERE professional_id = %(p)s AND state = %(open)s",
+        select("c", text("COUNT(*)"), text("MAX(loaded_at)"))
+        + f" FROM {t(Referentiel)} WHERE published_on IS NOT NULL",
     ]
     return " UNION ALL ".join(parts)
 
 
 def page_facts(professional_id: int) -> PageFacts:
-    """One query: whether the account is activated, and the version of what its page shows."""
+    """One query: whether the account is activated, the version of what its page shows, and the
+    rows the page is built from."""
     with connection.cursor() as cursor:
         cursor.execute(_sql(), {"p": professional_id, "open": ReportState.OPEN.value})
         rows = sorted(tuple("" if v is None else str(v) for v in row) for row in cursor.fetchall())
@@ -118,7 +165,76 @@ def page_facts(professional_id: int) -> PageFacts:
         open_reports=counts["r"],
         catalogue=next("|".join(r[1:3]) for r in rows if r[0] == "c"),
         version=digest,
+        **_objects(professional_id, rows),
     )
+
+
+def _objects(professional_id: int, rows: list[tuple[str, ...]]) -> dict[str, Any]:
+    """The rows of `_sql` as the model instances the page reads (never saved)."""
+    day = date.fromisoformat
+
+    def optional_day(value: str) -> date | None:
+        return day(value) if value else None
+
+    professional = Professional(id=professional_id)
+    exercises: list[Exercise] = []
+    by_exercise: dict[str, dict[int, list[Any]]] = {"p": {}, "h": {}, "x": {}}
+    for tag, a, b, c, d, e, f, g in rows:
+        if tag == "o":
+            professional.rpps, professional.first_name, professional.last_name = b, c, d
+        elif tag == "e":
+            profession = Profession(code=b, label=c, label_en=d)
+            exercises.append(
+                Exercise(
+                    id=int(a),
+                    professional=professional,  # filled in by its own row ("o")
+                    profession=profession,
+                    specialties=json.loads(e),
+                )
+            )
+        elif tag == "p":
+            by_exercise["p"].setdefault(int(b), []).append(
+                Period(
+                    id=int(a),
+                    professional_id=professional_id,
+                    exercise_id=int(b),
+                    start=day(c),
+                    end=day(d),
+                    scheduled_end=day(e),
+                    state=f,
+                    kind=g,
+                )
+            )
+        elif tag == "h":
+            by_exercise["h"].setdefault(int(b), []).append(
+                Holding(
+                    id=int(a),
+                    professional_id=professional_id,
+                    exercise_id=int(b),
+                    start=day(c),
+                    end=optional_day(d),
+                    specialties=json.loads(e),
+                    chosen_referentiel=f,
+                )
+            )
+        elif tag == "x":
+            by_exercise["x"].setdefault(int(b), []).append(
+                Exemption(
+                    id=int(a),
+                    professional_id=professional_id,
+                    exercise_id=int(b),
+                    axis=int(c),
+                    start=day(d),
+                    end=optional_day(e),
+                )
+            )
+    return {
+        "professional": professional,
+        "exercises": sorted(exercises, key=lambda x: x.profession_id),
+        "periods": by_exercise["p"],
+        "holdings": by_exercise["h"],
+        "exemptions": by_exercise["x"],
+    }
 
 
 @cache

@@ -63,8 +63,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
 
     def render_page(csrf_slot: str | None) -> HttpResponse:
+        # The professional as `page_facts` read it (name, RPPS): no query for `user.professional`.
         return _dashboard(
-            request, own_professional(user), owner=True, today=today, facts=facts, csrf_slot=csrf_slot
+            request, facts.professional, owner=True, today=today, facts=facts, csrf_slot=csrf_slot
         )
 
     return dashboard_cache.serve(request, user.professional_id, facts, today, render_page)
@@ -87,9 +88,7 @@ def _dashboard(
     facts: PageFacts | None = None,
     csrf_slot: str | None = None,
 ) -> HttpResponse:
-    sections = build_dashboard(
-        professional, today=today, owner=owner, catalogue_version=facts.catalogue if facts else None
-    )
+    sections = build_dashboard(professional, today=today, owner=owner, page=facts)
     if facts is None:
         open_reports = ExerciseReport.objects.filter(
             professional=professional, state=ReportState.OPEN

@@ -175,10 +175,9 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_number_of_actions(
             dr_martin, ["MG-FC", "MG-EPP", "MG-COM", "MG-STRESS"][n % 4], end=date(2024, 1, 1) + timedelta(n)
         )
     assert count() == few
-    # Session, user, the page's facts, professional, exercises, the engine's facts (4), specialties,
-    # actions (test_dashboard_queries.py pins them by table).
+    # Session, user, the page's facts, actions, specialties (test_dashboard_queries.py pins them by table).
     cache.clear()
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(5):
         activated.get("/mon-espace/")
 
 

@@ -27,7 +27,7 @@ from certipro.actions.services import change_action_state
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.models import Exemption, Period, PeriodState
 from certipro.certification.periods import end_period
-from certipro.directory.models import Professional
+from certipro.directory.models import Profession, Professional
 from certipro.directory.services import choose_referentiel
 from certipro.notifications.services import mark_read
 from certipro.space.models import Activation
@@ -105,6 +105,13 @@ def test_a_new_name_from_the_directory_shows_at_once(page: Any, import_rows: Any
     assert "Claire Martin" in page()
     import_rows("10000000017,Martin-Leroy,Claire,claire@example.org,10,SM54,75,L,2010-06-01")
     assert "Claire Martin-Leroy" in page()
+
+
+def test_a_new_label_of_the_profession_shows_at_once(page: Any) -> None:
+    # Read with the page's facts (space/dashboard_cache.py), so part of its version.
+    assert "Médecin" in page()
+    Profession.objects.filter(code="10").update(label="Médecin (libellé revu)")
+    assert "Médecin (libellé revu)" in page()
 
 
 def test_an_error_reported_to_the_order_shows_at_once(page: Any, dr_martin: Professional) -> None:
