@@ -12,7 +12,9 @@ from certipro.directory.models import Professional
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # The "next" field of the header's language forms (web/header.html), not of the page's own forms.
-NEXT = re.compile(r'action="/i18n/setlang/">\s*<input[^>]+>\s*<input type="hidden" name="next" value="([^"]*)"')
+NEXT = re.compile(
+    r'action="/i18n/setlang/">\s*<input[^>]+>\s*<input type="hidden" name="next" value="([^"]*)"'
+)
 
 
 def test_each_kind_of_visitor_gets_its_own_header_on_the_same_page(dr_martin: Professional) -> None:
@@ -47,7 +49,9 @@ def test_the_header_forms_carry_each_browsers_own_token(db: None) -> None:
     stranger = Client(enforce_csrf_checks=True)
     stranger.get("/")
     (theirs,) = tokens[0]
-    assert stranger.post("/i18n/setlang/", {"language": "en", "csrfmiddlewaretoken": theirs}).status_code == 403
+    assert (
+        stranger.post("/i18n/setlang/", {"language": "en", "csrfmiddlewaretoken": theirs}).status_code == 403
+    )
 
 
 def test_the_language_forms_return_to_the_page_they_are_on(db: None) -> None:
