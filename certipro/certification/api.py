@@ -10,7 +10,7 @@ from ninja import Router
 
 from certipro.accounts.audit import Actor, record
 from certipro.accounts.permissions import account_scope, can_view_account, is_owner, viewer_role
-from certipro.certification.catalogue import load_catalogue
+from certipro.certification.catalogue import current_catalogue
 from certipro.certification.evaluation import evaluate_exercises
 from certipro.certification.schemas import CertificationStatus
 from certipro.certification.status import status_object
@@ -33,7 +33,7 @@ def certification(request: HttpRequest, rpps: str, profession: str | None = None
     exercises = list(professional.exercises.select_related("professional").order_by("profession_id"))
     if profession is not None:
         exercises = [e for e in exercises if e.profession_id == profession]
-    statuses = evaluate_exercises(exercises, as_of=timezone.localdate(), catalogue=load_catalogue())
+    statuses = evaluate_exercises(exercises, as_of=timezone.localdate(), catalogue=current_catalogue())
     if not statuses:
         raise Http404
     if not is_owner(request.user, professional):

@@ -8,6 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Count, Max
+
 from certipro.certification.rules import ReferentielMeta, ReferentielRules, current_versions
 from certipro.referentiels.models import ActionType, Referentiel
 
@@ -87,3 +89,13 @@ def kept_catalogue(version: str) -> Catalogue:
                 _KEPT.pop(next(iter(_KEPT)))
             _KEPT[version] = catalogue
     return catalogue
+
+
+def current_catalogue() -> Catalogue:
+    """The published catalogue through `kept_catalogue`: one query for its version instead of
+    `load_catalogue`'s two reads and its build (about 12 ms with the sample référentiels), for
+    paths called many times a second (the declaration API's batches, the status API)."""
+    version = Referentiel.objects.filter(published_on__isnull=False).aggregate(
+        n=Count("id"), latest=Max("loaded_at")
+    )
+    return kept_catalogue(f"{version['n']}|{version['latest']}")

@@ -41,7 +41,7 @@ from certipro.actions.models import ActionState, Channel, Source
 from certipro.actions.services import Outcome, record_action
 from certipro.certification.bulk import refresh_exercises
 from certipro.certification.bulk_io import Accounts, read_accounts
-from certipro.certification.catalogue import Catalogue, load_catalogue
+from certipro.certification.catalogue import Catalogue, current_catalogue
 from certipro.declarations.intake_merge import Merge, merge_actions
 from certipro.declarations.intake_plan import CONTENT, Checked, Plan, Sent, plan
 from certipro.declarations.intake_sql import Candidate, Span, around
@@ -88,7 +88,7 @@ def judge_batch(
     items: Sequence[Any], *, declarant: Declarant, actor: Actor, today: date, channel: Channel
 ) -> BatchResult:
     """Judges and records `items` for `declarant`; `actor` is who sent them (a token, a user)."""
-    run = _Run(declarant=declarant, actor=actor, today=today, channel=channel, catalogue=load_catalogue())
+    run = _Run(declarant=declarant, actor=actor, today=today, channel=channel, catalogue=current_catalogue())
     return run.judge(items)
 
 
