@@ -96,7 +96,7 @@ PARTS = {
     ("certification/bulk_io.py", "upsert_from_temp"): "snapshot refresh: write (upsert)",
     ("certification/status.py", "refresh_status"): "snapshot refresh (reference path)",
     ("notifications/events_sql.py", "axes_completed_from"): "snapshot refresh: notices of axes completed",
-    ("certification/catalogue.py", "load_catalogue"): "load_catalogue",
+    ("certification/catalogue.py", "current_catalogue"): "the catalogue (kept: built by a first batch)",
 }
 
 
