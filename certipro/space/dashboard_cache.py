@@ -9,11 +9,12 @@ themselves where they are few (the professional, exercises with their profession
 periods, holdings, exemptions), a count and the latest `updated_at` where they are many (actions),
 the counts the page shows (unread notifications, open reports) and the catalogue's version. A page
 that must be rendered is built from those same rows (`build_dashboard(page=…)`): one query serves
-both the version and the page, which then reads only its actions. Their digest, with the day (the pace
-and the time left move with it), the language, the path and the user, is the page's version. The
-rendered page is kept under the person's key with that version; a visit that computes another
-version renders again and replaces it. So no write path has to remember to invalidate anything,
-COPY and set-based ones included: the data themselves say when the page is stale.
+both the version and the page, which then reads only its actions. The digest of the rows read,
+with the day (the pace and the time left move with it), the language, the path and the user, is
+the page's version. The rendered page is kept under the person's key with that version; a visit
+that computes another version renders again and replaces it. So no write path has to remember to
+invalidate anything, COPY and set-based ones included: the data themselves say when the page is
+stale.
 
 Not in the digest, and bounded by `CERTIPRO_DASHBOARD_CACHE_SECONDS` instead: the specialties'
 labels and the DSFR site configuration, both edited by administrators, rarely. A new release
