@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from certipro.accounts.audit import Actor
 from certipro.accounts.models import User
@@ -156,8 +157,15 @@ def test_a_declared_action_with_a_pdf_counts_and_keeps_its_evidence(
     ],
 )
 def test_a_refusal_is_shown_next_to_its_field_and_keeps_what_was_typed(
-    me: Client, dr_martin: Professional, overrides: dict[str, Any], field: str, message: str
+    me: Client,
+    dr_martin: Professional,
+    overrides: dict[str, Any],
+    field: str,
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The dates above are relative to TODAY, not to the day the suite runs.
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
     response = me.post("/mon-espace/actions/declarer/", form(**overrides))
     assert response.status_code == 200
     errors = response.context["form"].errors
