@@ -18,8 +18,8 @@ stale.
 
 Not in the digest, and bounded by `CERTIPRO_DASHBOARD_CACHE_SECONDS` instead: the specialties'
 labels and the DSFR site configuration, both edited by administrators, rarely. A new release
-changes `release()` (the digest of the templates and the English catalogue), so no page of an
-older template is served after a deploy. Whoever adds to the page a fact from another table adds
+changes `release()` (the digest of the templates, the code and the English catalogue), so no page
+of an older release is served after a deploy. Whoever adds to the page a fact from another table adds
 it to `_sql` too, with a test in tests/space/test_dashboard_cache.py (decision 0005).
 
 Two parts of a page belong to the request, not to the account: the CSRF token (one per browser)
@@ -240,11 +240,13 @@ def _objects(professional_id: int, rows: list[tuple[str, ...]]) -> dict[str, Any
 
 @cache
 def release() -> str:
-    """The digest of what renders the page besides the data: the templates, the English catalogue,
-    and the locked dependencies (django-dsfr's own templates change with its version)."""
+    """The digest of what renders the page besides the data: the templates, the code (labels,
+    template tags such as the action rows' write HTML too), the English catalogue, and the
+    locked dependencies (django-dsfr's own templates change with its version)."""
     digest = hashlib.blake2b(digest_size=12)
     sources = [
         *sorted(ROOT.glob("certipro/*/templates/**/*.html")),
+        *sorted(ROOT.glob("certipro/**/*.py")),
         *sorted(ROOT.glob("locale/*/LC_MESSAGES/*.mo")),
         *sorted(ROOT.glob("requirements/lock.txt")),
     ]

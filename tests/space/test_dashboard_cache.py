@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -229,3 +230,29 @@ def test_a_cache_that_fails_leaves_the_page_rendered_not_an_error(activated: Cli
     for _ in range(2):
         response = activated.get("/mon-espace/")
         assert response.status_code == 200 and "Progression totale" in text(response)
+
+
+def test_a_new_release_of_the_templates_or_the_code_is_another_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A template tag writes HTML too (the action rows): a change of code alone must change pages.
+    from certipro.space import dashboard_cache
+
+    template = tmp_path / "certipro" / "space" / "templates" / "space" / "page.html"
+    code = tmp_path / "certipro" / "space" / "templatetags" / "rows.py"
+    for path, content in ((template, "<p>{{ x }}</p>"), (code, "ROW = '<tr>'")):
+        path.parent.mkdir(parents=True)
+        path.write_text(content)
+    monkeypatch.setattr(dashboard_cache, "ROOT", tmp_path)
+
+    def release() -> str:
+        dashboard_cache.release.cache_clear()
+        return dashboard_cache.release()
+
+    first = release()
+    assert release() == first
+    code.write_text("ROW = '<tr class=\"x\">'")
+    second = release()
+    template.write_text("<p>{{ y }}</p>")
+    assert len({first, second, release()}) == 3
+    dashboard_cache.release.cache_clear()
