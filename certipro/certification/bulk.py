@@ -191,10 +191,11 @@ class _Recompute:
         self.sqlite = connection.vendor == "sqlite"
         # Each computed once per distinct input: for this run, or across the batches of a process
         # (`memo`, refresh_exercises: bulk_memo.py). Masks are by (codes in force, type, chosen
-        # axis), all a mask depends on: many contexts share them.
+        # axis), all a mask depends on: many contexts share them. The counts per axis, for this
+        # run only: nearly every account has its own numbers of actions per set of axes.
         memo = memo or Memo(today, catalogue, config)
         self.contexts: dict[tuple[Any, ...], _Context] = memo.contexts
-        self.counts: dict[tuple[Any, ...], tuple[tuple[int, ...], tuple[Any, ...]]] = memo.counts
+        self.counts: dict[tuple[Any, ...], tuple[tuple[int, ...], tuple[Any, ...]]] = {}
         self.shapes: dict[tuple[frozenset[str], frozenset[int]], _Shape] = memo.shapes
         self.masks: dict[tuple[frozenset[str], str, int | None], int] = memo.masks
         self.tails: dict[tuple[Any, ...], tuple[Any, ...]] = memo.tails
