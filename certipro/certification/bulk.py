@@ -60,7 +60,6 @@ from certipro.certification.bulk_io import (
     stream,
     upsert_from_temp,
 )
-from certipro.certification.bulk_memo import Memo, kept_memo
 from certipro.certification.catalogue import Catalogue, load_catalogue
 from certipro.certification.evaluation import evaluate_exercises, period_as_of, rules_config
 from certipro.certification.models import Exemption, StatusSnapshot
@@ -111,9 +110,8 @@ def refresh_exercises(
     exercises whose action dates matter go through the reference path, as in `recompute_all`.
     `accounts`, read earlier in the transaction for `catalogue` and `today` (the batch's checks
     did), stand for the exercises, periods and holdings of the professionals they hold, and their
-    timelines are reused: two tables fewer to read, no timeline built twice. What the facts give
-    is kept by the process from batch to batch (bulk_memo.py). Elsewhere (SQLite: small
-    databases) `refresh_status` itself. Returns the snapshots written.
+    timelines are reused: two tables fewer to read, no timeline built twice. Elsewhere (SQLite:
+    small databases) `refresh_status` itself. Returns the snapshots written.
     """
     if not exercise_ids:
         return 0
@@ -122,9 +120,7 @@ def refresh_exercises(
     if connection.vendor != "postgresql":
         exercises = list(Exercise.objects.filter(pk__in=exercise_ids).order_by("pk"))
         return len(refresh_status(exercises=exercises, today=today, catalogue=catalogue))
-    config = rules_config()
-    memo = kept_memo(today, catalogue, config)
-    run = _Recompute(today, None, catalogue, config, exercises=sorted(exercise_ids), memo=memo)
+    run = _Recompute(today, None, catalogue, rules_config(), exercises=sorted(exercise_ids))
     run.accounts = accounts
     return run.run()
 
@@ -178,7 +174,6 @@ class _Recompute:
         config: RulesConfig,
         professionals: tuple[int, int] | None = None,
         exercises: list[int] | None = None,
-        memo: Memo | None = None,
     ) -> None:
         self.today, self.profession, self.config = today, profession, config
         self.professionals = professionals  # [low, high) of ids, for a worker
@@ -189,17 +184,13 @@ class _Recompute:
         self.current = catalogue.current(today)
         self.rules_by_code = catalogue.rules_by_code(today)
         self.sqlite = connection.vendor == "sqlite"
-        # Each computed once per distinct input: for this run, or across the batches of a process
-        # (`memo`, refresh_exercises: bulk_memo.py). Masks are by (codes in force, type, chosen
-        # axis), all a mask depends on: many contexts share them. The counts per axis, for this
-        # run only: nearly every account has its own numbers of actions per set of axes.
-        memo = memo or Memo(today, catalogue, config)
-        self.contexts: dict[tuple[Any, ...], _Context] = memo.contexts
+        self.contexts: dict[tuple[Any, ...], _Context] = {}
         self.counts: dict[tuple[Any, ...], tuple[tuple[int, ...], tuple[Any, ...]]] = {}
-        self.shapes: dict[tuple[frozenset[str], frozenset[int]], _Shape] = memo.shapes
-        self.masks: dict[tuple[frozenset[str], str, int | None], int] = memo.masks
-        self.tails: dict[tuple[Any, ...], tuple[Any, ...]] = memo.tails
-        self.paces: dict[tuple[date, date, int, int], str] = memo.paces
+        self.shapes: dict[tuple[frozenset[str], frozenset[int]], _Shape] = {}
+        # By (codes in force, type, chosen axis), all a mask depends on: many contexts share them.
+        self.masks: dict[tuple[frozenset[str], str, int | None], int] = {}
+        self.tails: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.paces: dict[tuple[date, date, int, int], str] = {}
         self.fallback: list[int] = []
         self.rows: list[tuple[Any, ...]] = []
         self.written = 0
