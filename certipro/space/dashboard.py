@@ -133,7 +133,7 @@ def time_left(days: int) -> str:
     return " et ".join(parts)
 
 
-class Listed(NamedTuple):
+class ListedAction(NamedTuple):
     """An action as the page lists it and the engine judges it: one read serves both."""
 
     id: int
@@ -154,12 +154,12 @@ def build_dashboard(
     version, and the catalogue and the référentiels' titles and types come from this process's
     memory: the page then reads only its actions."""
     listed = [
-        Listed(*row)
+        ListedAction(*row)
         for row in Action.objects.filter(professional=professional, end_date__lte=today)
         .order_by("-end_date", "-pk")
-        .values_list(*Listed._fields)
+        .values_list(*ListedAction._fields)
     ]
-    by_profession: dict[str, list[Listed]] = defaultdict(list)
+    by_profession: dict[str, list[ListedAction]] = defaultdict(list)
     for action in listed:
         by_profession[action.profession_id].append(action)
     judged = {
@@ -222,7 +222,7 @@ def _section(
     catalogue: Catalogue,
     referentiels: dict[str, Referentiel],
     specialties: dict[str, str],
-    actions: list[Listed],
+    actions: list[ListedAction],
     today: date,
     owner: bool,
 ) -> Section:
@@ -298,7 +298,7 @@ def _axis_row(axis: dict[str, Any], types: list[Any], owner: bool) -> AxisRow:
     )
 
 
-def _action_row(action: Listed, titles: dict[str, str]) -> ActionRow:
+def _action_row(action: ListedAction, titles: dict[str, str]) -> ActionRow:
     return ActionRow(
         title=action.title or titles.get(action.type_code, action.type_code),
         end_date=action.end_date,

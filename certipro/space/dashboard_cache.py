@@ -179,56 +179,32 @@ def _objects(professional_id: int, rows: list[tuple[str, ...]]) -> dict[str, Any
 
     professional = Professional(id=professional_id)
     exercises: list[Exercise] = []
+    # Periods, holdings and exemptions, by exercise id.
     by_exercise: dict[str, dict[int, list[Any]]] = {"p": {}, "h": {}, "x": {}}
     for tag, a, b, c, d, e, f, g in rows:
         if tag == "o":
             professional.rpps, professional.first_name, professional.last_name = b, c, d
         elif tag == "e":
-            profession = Profession(code=b, label=c, label_en=d)
             exercises.append(
                 Exercise(
                     id=int(a),
                     professional=professional,  # filled in by its own row ("o")
-                    profession=profession,
+                    profession=Profession(code=b, label=c, label_en=d),
                     specialties=json.loads(e),
                 )
             )
-        elif tag == "p":
-            by_exercise["p"].setdefault(int(b), []).append(
-                Period(
-                    id=int(a),
-                    professional_id=professional_id,
-                    exercise_id=int(b),
-                    start=day(c),
-                    end=day(d),
-                    scheduled_end=day(e),
-                    state=f,
-                    kind=g,
+        elif tag in by_exercise:
+            ids = {"id": int(a), "professional_id": professional_id, "exercise_id": int(b)}
+            row: Period | Holding | Exemption
+            if tag == "p":
+                row = Period(**ids, start=day(c), end=day(d), scheduled_end=day(e), state=f, kind=g)
+            elif tag == "h":
+                row = Holding(
+                    **ids, start=day(c), end=optional_day(d), specialties=json.loads(e), chosen_referentiel=f
                 )
-            )
-        elif tag == "h":
-            by_exercise["h"].setdefault(int(b), []).append(
-                Holding(
-                    id=int(a),
-                    professional_id=professional_id,
-                    exercise_id=int(b),
-                    start=day(c),
-                    end=optional_day(d),
-                    specialties=json.loads(e),
-                    chosen_referentiel=f,
-                )
-            )
-        elif tag == "x":
-            by_exercise["x"].setdefault(int(b), []).append(
-                Exemption(
-                    id=int(a),
-                    professional_id=professional_id,
-                    exercise_id=int(b),
-                    axis=int(c),
-                    start=day(d),
-                    end=optional_day(e),
-                )
-            )
+            else:
+                row = Exemption(**ids, axis=int(c), start=day(d), end=optional_day(e))
+            by_exercise[tag].setdefault(int(b), []).append(row)
     return {
         "professional": professional,
         "exercises": sorted(exercises, key=lambda x: x.profession_id),
