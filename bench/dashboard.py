@@ -264,7 +264,7 @@ def _client(account: Account) -> Any:
 
 
 def _tables(sql: str) -> str:
-    if " UNION ALL " in sql:
+    if " UNION ALL " in sql or "certipro_page_facts" in sql:
         return "page facts (space/dashboard_cache.py)"
     tables = [a or b for a, b in TABLE.findall(sql)]
     return tables[0] if tables else sql.split(None, 1)[0].upper()

@@ -5,7 +5,9 @@
 Nomenclatures and the sample référentiels (`load_referentiel_files`), then a directory CSV in the
 project format imported with `import_directory` (the streamed domain import), then 20–30 actions
 per professional through `record_actions_bulk` (the checks of `record_action`, written with COPY).
-Snapshots are not refreshed per action: run `python -m bench.recompute` (or `recompute_status`).
+On PostgreSQL the third-party actions are then given declarants and references
+(`bench.declarants`: realistic statistics for the declaration API's queries). Snapshots are not
+refreshed per action: run `python -m bench.recompute` (or `recompute_status`).
 """
 
 from __future__ import annotations
@@ -96,6 +98,15 @@ def generate(
         f"actions: {figures.actions_accepted} accepted, refused {dict(figures.actions_refused)} "
         f"in {figures.seconds['actions']:.1f}s"
     )
+    if connections["default"].vendor == "postgresql":  # the step is SQL of PostgreSQL (arrays)
+        from bench.declarants import attribute
+
+        started = time.perf_counter()
+        attributed = attribute(log=log)
+        figures.seconds["declarants"] = time.perf_counter() - started
+        log(
+            f"declarants: {attributed} third-party actions attributed in {figures.seconds['declarants']:.1f}s"
+        )
     return figures
 
 

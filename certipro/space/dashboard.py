@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Q
 
 from certipro.actions.models import Action, ActionState, Source
@@ -22,6 +23,7 @@ from certipro.certification.status import status_object
 from certipro.directory.models import Professional, Specialty
 from certipro.referentiels.models import Referentiel
 from certipro.space.dashboard_cache import PageFacts
+from certipro.space.dashboard_links import Links, section_links
 
 # D-20: the platform's labels of the four axes.
 AXIS_LABELS = {
@@ -120,6 +122,7 @@ class Section:
     axes: list[AxisRow]
     not_counting: list[ActionRow]
     status: dict[str, Any]
+    links: Links
 
 
 def time_left(days: int) -> str:
@@ -146,6 +149,14 @@ class ListedAction(NamedTuple):
     source: str
 
 
+# The page's one read of actions, as SQL text: through the ORM the same query cost ~0.9 ms more of
+# each rendered dashboard (building and compiling the query, converting each row), measured.
+_LISTED = (
+    f"SELECT {', '.join(ListedAction._fields)} FROM {Action._meta.db_table} "
+    "WHERE professional_id = %s AND end_date <= %s ORDER BY end_date DESC, id DESC"
+)
+
+
 def build_dashboard(
     professional: Professional, *, today: date, owner: bool, page: PageFacts | None = None
 ) -> list[Section]:
@@ -153,12 +164,9 @@ def build_dashboard(
     exercises, periods, holdings and exemptions are those rows `page_facts` read with the page's
     version, and the catalogue and the référentiels' titles and types come from this process's
     memory: the page then reads only its actions."""
-    listed = [
-        ListedAction(*row)
-        for row in Action.objects.filter(professional=professional, end_date__lte=today)
-        .order_by("-end_date", "-pk")
-        .values_list(*ListedAction._fields)
-    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_LISTED, (professional.pk, today))
+        listed = [ListedAction(*row) for row in cursor.fetchall()]
     by_profession: dict[str, list[ListedAction]] = defaultdict(list)
     for action in listed:
         by_profession[action.profession_id].append(action)
@@ -271,6 +279,7 @@ def _section(
         axes=axes,
         not_counting=not_counting,
         status=data,
+        links=section_links(status.exercise.profession_id),
     )
 
 

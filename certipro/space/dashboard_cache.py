@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import weakref
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -156,7 +157,7 @@ def page_facts(professional_id: int) -> PageFacts:
     """One query: whether the account is activated, the version of what its page shows, and the
     rows the page is built from."""
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), {"p": professional_id, "open": ReportState.OPEN.value})
+        _execute(cursor, {"p": professional_id, "open": ReportState.OPEN.value})
         rows = sorted(tuple("" if v is None else str(v) for v in row) for row in cursor.fetchall())
     counts = {r[0]: int(r[1]) for r in rows if r[0] in "vnr"}
     digest = hashlib.blake2b(repr((professional_id, rows)).encode(), digest_size=16).hexdigest()
@@ -168,6 +169,27 @@ def page_facts(professional_id: int) -> PageFacts:
         version=digest,
         **_objects(professional_id, rows),
     )
+
+
+# On PostgreSQL with persistent connections (CERTIPRO_DB_CONN_MAX_AGE), a statement prepared once
+# per connection: planning the query's eleven parts cost the database ~0.3 ms at every visit, more
+# than running them (EXPLAIN ANALYZE: planning 0.31 ms, execution 0.18 ms). A prepared statement
+# lives as long as its session, rolled-back transactions included; a new connection (a new object
+# here) prepares it again. With a connection per request, preparing would only add a round trip.
+_STATEMENT = "certipro_page_facts"
+_PREPARED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _execute(cursor: Any, params: dict[str, Any]) -> None:
+    if connection.vendor != "postgresql" or connection.settings_dict["CONN_MAX_AGE"] == 0:
+        cursor.execute(_sql(), params)
+        return
+    session = connection.connection
+    if session not in _PREPARED:
+        positional = _sql().replace("%(p)s", "$1").replace("%(open)s", "$2")
+        cursor.execute(f"PREPARE {_STATEMENT}(bigint, text) AS {positional}")
+        _PREPARED.add(session)
+    cursor.execute(f"EXECUTE {_STATEMENT}(%(p)s, %(open)s)", params)
 
 
 def _objects(professional_id: int, rows: list[tuple[str, ...]]) -> dict[str, Any]:

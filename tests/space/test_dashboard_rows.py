@@ -49,3 +49,10 @@ def test_the_rows_are_those_of_the_template_loop_in_each_language(language: str)
 
 def test_no_action_no_row() -> None:
     assert TAG.render({"actions": []}) == ""
+
+
+def test_the_labels_kept_per_language_follow_the_page_language() -> None:
+    """The translated labels are kept per process: switching back and forth keeps each language's."""
+    for language in ("fr", "en", "fr", "en"):
+        with translation.override(language):
+            assert TAG.render({"actions": rows()}) == LOOP.render({"actions": rows()}), language

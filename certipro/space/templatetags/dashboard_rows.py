@@ -15,7 +15,7 @@ from django import template
 from django.utils.dates import MONTHS
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from certipro.space.dashboard import ActionRow
 
@@ -23,15 +23,19 @@ register = template.Library()
 ROW = '<tr><td>{}</td><td>{}</td><td>{}</td><td><p class="fr-badge fr-badge--sm {}">{}</p></td></tr>'
 
 
+# Sources, states and months are a handful of values: each translated and escaped once per
+# process and language (the catalogues are read once per process), not once per table.
+_LABELS: dict[tuple[str | None, str | int], str] = {}
+
+
 @register.simple_tag
 def action_rows(actions: Iterable[ActionRow]) -> SafeString:
-    # Sources, states and months are a handful of values: each translated and escaped once.
-    known: dict[str | int, str] = {}
+    language = get_language()
 
     def label(value: str | int) -> str:
-        text = known.get(value)
+        text = _LABELS.get((language, value))
         if text is None:
-            text = known[value] = conditional_escape(
+            text = _LABELS[language, value] = conditional_escape(
                 str(MONTHS[value]) if isinstance(value, int) else gettext(value)
             )
         return text

@@ -59,3 +59,22 @@ def kept_include(context: Context, template_name: str) -> SafeString:
             while len(_KEPT) > SIZE:
                 _KEPT.popitem(last=False)
     return mark_safe(html.replace(SLOT, str(token)))
+
+
+# Per process and language: a few templates times two languages. (Static URLs are fixed per
+# process: the storage reads STATIC_URL once.)
+_ASSETS: dict[tuple[str, str | None], str] = {}
+
+
+@register.simple_tag(takes_context=True)
+def kept_asset(context: Context, template_name: str) -> SafeString:
+    """`{% kept_asset "web/frame_head.html" %}`: a part of the frame that depends on nothing of the
+    request nor of the visitor (the DSFR's asset tags, the display-settings dialog), rendered once
+    per process and language. About 0.45 ms of every page went to rendering them again (static
+    URLs, translations); web/base.html says why no script nonce is needed."""
+    key = (template_name, get_language())
+    html = _ASSETS.get(key)
+    if html is None:
+        engine = context.template.engine  # type: ignore[union-attr]
+        html = _ASSETS[key] = engine.get_template(template_name).render(Context())
+    return mark_safe(html)
