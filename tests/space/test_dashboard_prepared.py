@@ -29,9 +29,17 @@ def same(a: Any, b: Any) -> bool:
     )  # fmt: skip
 
 
+@pytest.fixture
+def nomenclatures(transactional_db: None) -> None:
+    from certipro.directory.nomenclatures import load
+    from certipro.directory.services_nomenclatures import load_nomenclatures
+
+    load_nomenclatures(load)  # a transactional test starts from an empty database
+
+
 @pytest.mark.django_db(transaction=True)
 def test_persistent_connections_read_the_facts_by_a_prepared_statement(
-    dr_martin: Professional, monkeypatch: pytest.MonkeyPatch
+    nomenclatures: None, dr_martin: Professional, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kinds, plain = facts(dr_martin)
     assert kinds == ["SELECT"]  # a connection per request: nothing to prepare for
