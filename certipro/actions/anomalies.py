@@ -184,11 +184,14 @@ def _mass_claims(claims: Sequence[Claimed], declarant_id: int | None) -> list[Cl
     # on the (declarant, end_date) index that is a range; and if the planner takes another index
     # led by the declarant (it may, for a declarant its statistics do not know yet), it reads the
     # declarant's actions once, never once per day (a correlated count per day did: 14 s a batch).
+    # COUNT(*), not COUNT(id): the index holds (declarant, end_date) only, so counting rows lets the
+    # count read the index alone; counting ids read the table (the largest generated training body,
+    # 547,000 actions, a batch of 700 days: 563 ms → 42 ms, docs/benchmarks.md).
     counts = (
         Action.objects.filter(declarant_id=declarant_id, end_date__gte=min(dates), end_date__lte=max(dates))
         .filter(among("end_date", dates, "date"))
         .values("end_date")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .filter(n__gte=threshold)
         .order_by("end_date")
     )
