@@ -26,6 +26,8 @@ OLD_BASE = (
     '{% block header %}{% kept_include "web/header.html" %}{% endblock header %}'
     '{% block footer %}{% kept_include "web/footer.html" %}{% endblock footer %}'
     "{% block breadcrumb %}{% endblock breadcrumb %}"
+    # The DSFR's frame has no skip links unless given some: ours, rendered the DSFR's way.
+    '{% block skiplinks %}{% include "web/skiplinks.html" %}{% endblock skiplinks %}'
 )
 DSFR = "{% extends old_base %}" + CONTENT
 
@@ -48,6 +50,17 @@ def test_the_owned_frame_gives_the_dsfr_frames_page(db: None, language: str) -> 
             ours, theirs = page(OURS), page(DSFR)
             assert ours == theirs
             assert "dsfr.module.min.js" in ours and 'id="fr-theme-modal"' in ours
+
+
+def test_the_skip_links_lead_to_the_pages_landmarks(db: None) -> None:
+    """RGAA 12.7: the first links of every page lead to its content, its menu and its footer."""
+    html = page(OURS)
+    links = re.findall(r'<a class="fr-link" href="#([\w-]+)">', html)
+    assert links == ["content", "fr-navigation", "footer"]
+    first_link = html.index("<a ")
+    assert html.index('class="fr-skiplinks"') < first_link
+    for target in links:
+        assert f'id="{target}"' in html
 
 
 def test_kept_assets_follow_the_language(db: None) -> None:
