@@ -32,15 +32,15 @@ from typing import Any
 NAME = "bench.declarants"
 RANGE = 1_000_000  # action ids per UPDATE (one commit each)
 
-# Organism k (0-based) of n: floor(n ** u) - 1 for u uniform in [0, 1), drawn from the action id by
-# a multiplicative hash, gives P(k) ~ 1/(k+1): a log-uniform long tail, deterministic per action.
+# The organism at (1-based) index floor(n ** u), u uniform in [0, 1) drawn from the action id by a
+# multiplicative hash: index k with probability log((k+1)/k) / log(n), about 1/(k log n), a long
+# tail, deterministic per action (n ** u < n, so the index stays within the array).
 _UPDATE = """
 UPDATE actions_action a SET
     declarant_id = CASE WHEN a.source = 'employer'
         THEN (%(employers)s::bigint[])[1 + a.professional_id %% %(n_employers)s]
         ELSE (%(organisms)s::bigint[])[
-            LEAST(%(n_organisms)s, FLOOR(POWER(%(n_organisms)s::float8,
-                ((a.id * 2654435761) %% 1000003) / 1000003.0))::int)]
+            FLOOR(POWER(%(n_organisms)s::float8, ((a.id * 2654435761) %% 1000003) / 1000003.0))::int]
     END,
     external_id = 'gen-' || a.id
 WHERE a.id >= %(low)s AND a.id < %(high)s
