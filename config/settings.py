@@ -40,6 +40,18 @@ INSTALLED_APPS = [
     "certipro.actions",
     "certipro.declarations",
     "certipro.web",
+    # Django's Tasks API (the django-tasks backport, database backend): see TASKS below.
+    "django_tasks",
+    "django_tasks_db",
+    # certipro.space comes before allauth so that its templates dress allauth's pages in the DSFR.
+    "certipro.space",
+    "certipro.devidp",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "certipro.notifications",
+    "certipro.demo",
 ]
 
 MIDDLEWARE = [
@@ -174,7 +186,6 @@ CERTIPRO_UPLOAD_MAX_BYTES = env_int("CERTIPRO_UPLOAD_MAX_BYTES", 20 * 1024 * 102
 # Django's Tasks API (the django-tasks backport). "database" needs `manage.py db_worker` beside the
 # web server: the production setting. "thread" runs tasks in the web process, so that `make run`
 # needs no other process (development only). "immediate" runs them inline (tests).
-INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
     "thread": "certipro.declarations.portal.backends.ThreadBackend",
@@ -187,16 +198,6 @@ TASKS = {
 }
 
 # --- Sign-in: Pro Santé Connect (OpenID Connect through django-allauth), and the professional's space. ---
-# Appended as a block so that the apps and the allauth middleware stay together; certipro.space
-# comes before allauth so that its templates dress allauth's pages in the DSFR.
-INSTALLED_APPS += [
-    "certipro.space",
-    "certipro.devidp",
-    "allauth",
-    "allauth.account",
-    "allauth.socialaccount",
-    "allauth.socialaccount.providers.openid_connect",
-]
 # The second one checks the way back from Pro Santé Connect's sign-out (certipro/accounts/psc/logout.py).
 MIDDLEWARE += [
     "allauth.account.middleware.AccountMiddleware",
@@ -276,7 +277,6 @@ CERTIPRO_DATE_REQUEST_DOCUMENT_MAX_BYTES = env_int(
 CERTIPRO_SUPPORT_GRANT_MAX_DAYS = env_int("CERTIPRO_SUPPORT_GRANT_MAX_DAYS", 90, minimum=1)
 
 # --- Notifications (domain §7, certipro/notifications): in the account, and by e-mail. ---
-INSTALLED_APPS += ["certipro.notifications"]
 # Links in e-mails point here. Default: the first allowed host over HTTPS (the dev server in debug).
 CERTIPRO_SITE_URL = env_str(
     "CERTIPRO_SITE_URL",

@@ -14,8 +14,8 @@ from certipro.accounts.audit import Actor, record
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, ClaimFlag, Source
 from certipro.actions.services import ActionRefused, ClaimChecker, change_action_state, record_action
 from certipro.certification.catalogue import load_catalogue
+from certipro.core.admin import ReadOnlyAdminMixin
 from certipro.directory.models import Professional
-from certipro.web.admin_mixins import ReadOnlyAdminMixin
 
 
 class ActionAddForm(forms.ModelForm):  # type: ignore[type-arg]

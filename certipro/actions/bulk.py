@@ -31,8 +31,8 @@ from certipro.actions.checks import ActionRefused, ClaimChecker
 from certipro.actions.models import ActionState, Channel, Source
 from certipro.actions.services import Outcome, record_action
 from certipro.certification.catalogue import Catalogue
+from certipro.core.iterables import chunks
 from certipro.directory.models import Professional
-from certipro.web.iterables import chunks
 
 BATCH = 20_000
 

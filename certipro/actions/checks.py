@@ -26,8 +26,8 @@ from certipro.certification.bulk_io import Accounts, PeriodFacts, holding_fact, 
 from certipro.certification.catalogue import Catalogue
 from certipro.certification.evaluation import period_as_of
 from certipro.certification.rules import ReferentielRules, Segment, codes_on
+from certipro.core.sql import array_literal
 from certipro.directory.models import Exercise, Professional
-from certipro.web.pg import array_literal
 
 __all__ = ["ActionRefused", "ClaimChecker", "ExerciseRow", "Held", "PeriodFacts", "among"]
 

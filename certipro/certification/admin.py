@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from certipro.certification.models import Period, PeriodTransition, StatusSnapshot
-from certipro.web.admin_mixins import ReadOnlyAdminMixin
+from certipro.core.admin import ReadOnlyAdminMixin
 
 
 class TransitionInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]

@@ -22,8 +22,8 @@ from certipro.certification.models import Exemption, Period, StatusSnapshot
 from certipro.certification.rules import COUNTING_STATES, ReferentielMeta, Segment, assignment_timeline
 from certipro.certification.rules import Holding as HoldingFact
 from certipro.certification.status import SNAPSHOT_FIELDS
+from certipro.core.sql import array_literal
 from certipro.directory.models import Exercise, Holding
-from certipro.web.pg import array_literal
 
 FETCH = 20_000  # rows per round trip of each server-side cursor
 FIELDS = [f if f != "professional" else "professional_id" for f in SNAPSHOT_FIELDS]

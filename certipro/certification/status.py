@@ -9,8 +9,8 @@ from typing import Any
 from certipro.certification.catalogue import Catalogue, load_catalogue
 from certipro.certification.evaluation import ExerciseStatus, evaluate_exercises
 from certipro.certification.models import StatusSnapshot
+from certipro.core.iterables import chunks
 from certipro.directory.models import Exercise
-from certipro.web.iterables import chunks
 
 SNAPSHOT_FIELDS = [
     "professional",

@@ -10,9 +10,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from certipro.accounts.audit import Actor
+from certipro.core.admin import ReadOnlyAdminMixin
 from certipro.declarations.models import ApiToken, Declarant
 from certipro.declarations.tokens import issue_token, revoke_token
-from certipro.web.admin_mixins import ReadOnlyAdminMixin
 
 
 def _actor(request: HttpRequest) -> Actor:

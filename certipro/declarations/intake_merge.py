@@ -28,9 +28,9 @@ from certipro.accounts.audit import Actor
 from certipro.actions.bulk_write import Logged, log_actions
 from certipro.actions.models import Action, ActionState, Channel, Source
 from certipro.actions.services import Outcome
+from certipro.core.sql import rows_cte
 from certipro.declarations.intake_sql import Candidate
 from certipro.declarations.schemas import DeclarationIn
-from certipro.web.pg import rows_cte
 
 
 class Merge(NamedTuple):

@@ -13,7 +13,7 @@ from django.db import connection
 from certipro.actions.anomalies import Hours
 from certipro.actions.models import COUNTING_STATES, Action, ActionState, Source
 from certipro.certification.bulk_io import day
-from certipro.web.pg import rows_cte
+from certipro.core.sql import rows_cte
 
 
 class Span(NamedTuple):

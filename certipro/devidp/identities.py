@@ -26,7 +26,7 @@ class Identity:
 
 
 def identities() -> list[Identity]:
-    """The first professionals of the directory, as the demo loader gives users to (web/demo.py)."""
+    """The first professionals of the directory, as the demo loader gives users to (demo/loader.py)."""
     limit = settings.CERTIPRO_DEV_PSC_IDENTITIES
     people = Professional.objects.prefetch_related("exercises__profession").order_by("pk")[:limit]
     found = [

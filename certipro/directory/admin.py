@@ -1,8 +1,8 @@
 from django.contrib import admin
 
 from certipro.certification.models import Period
+from certipro.core.admin import ReadOnlyAdminMixin
 from certipro.directory.models import Exercise, Holding, Interruption, Professional, Specialty
-from certipro.web.admin_mixins import ReadOnlyAdminMixin
 
 
 class ExerciseInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]

@@ -17,6 +17,7 @@ from certipro.accounts.audit import Actor, record_many
 from certipro.certification.models import Period, PeriodTransition
 from certipro.certification.periods import build_periods, log_opened
 from certipro.certification.status import recompute
+from certipro.core.iterables import chunks
 from certipro.directory.models import (
     Department,
     Exercise,
@@ -29,7 +30,6 @@ from certipro.directory.models import (
 from certipro.directory.parsing import DirectoryRecord, Known, RowProblem, SeenKeys, open_directory
 from certipro.directory.services import change_holding, end_exercise_for_profession_change
 from certipro.notifications.events import accounts_opened, period_opened
-from certipro.web.iterables import chunks
 
 BATCH = 1000
 

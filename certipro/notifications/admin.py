@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from certipro.accounts.audit import Actor, record_many
 from certipro.accounts.models import User
+from certipro.core.admin import ReadOnlyAdminMixin
 from certipro.notifications.models import EmailState, Notification
 from certipro.notifications.services import enqueue_delivery_after_commit
-from certipro.web.admin_mixins import ReadOnlyAdminMixin
 
 
 @admin.register(Notification)

@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from certipro.accounts.models_grants import SupportGrant
 from certipro.certification.models import PeriodState, StatusSnapshot
+from certipro.core.iterables import chunks
 from certipro.notifications.kinds import Kind
 from certipro.notifications.services import Notice, notify
 from certipro.referentiels.specs import AXES
-from certipro.web.iterables import chunks
 
 
 def months_before(end: date, months: int) -> date:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from certipro.core.admin import ReadOnlyAdminMixin
 from certipro.referentiels.models import ActionType, Referentiel
-from certipro.web.admin_mixins import ReadOnlyAdminMixin
 
 
 class ActionTypeInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]

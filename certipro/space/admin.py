@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from certipro.core.admin import ReadOnlyAdminMixin
 from certipro.space.models import Activation, ExerciseReport
-from certipro.web.admin_mixins import ReadOnlyAdminMixin
 
 
 @admin.register(ExerciseReport)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from certipro.core.admin import ReadOnlyAdminMixin
 from certipro.space.models_documents import DateChangeRequest, DateChangeTransition, Synthese
-from certipro.web.admin_mixins import ReadOnlyAdminMixin
 
 
 class DateChangeTransitionInline(

@@ -112,7 +112,7 @@ def demo_site(psc_live: str, settings: Any, tmp_path: Path) -> str:
     with the built-in Pro Santé Connect (tests/space/psc_live.py)."""
     from django.utils import timezone
 
-    from certipro.web.demo import load_demo
+    from certipro.demo.loader import load_demo
 
     settings.MEDIA_ROOT = tmp_path / "media"
     load_demo(today=timezone.localdate())

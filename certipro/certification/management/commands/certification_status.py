@@ -6,9 +6,9 @@ from django.core.management.base import CommandError, CommandParser
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import evaluate_exercises
 from certipro.certification.status import status_object
+from certipro.core.commands import Command as Base
+from certipro.core.commands import date_argument
 from certipro.directory.models import Professional
-from certipro.web.commands import Command as Base
-from certipro.web.commands import date_argument
 
 
 class Command(Base):

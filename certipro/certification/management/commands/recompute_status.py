@@ -4,9 +4,9 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from certipro.certification.bulk import recompute_all
+from certipro.core.commands import Command as Base
+from certipro.core.commands import date_argument
 from certipro.directory.models import Profession
-from certipro.web.commands import Command as Base
-from certipro.web.commands import date_argument
 
 MAX_DEFAULT_WORKERS = 4  # beyond, PostgreSQL's own reads are the limit, not Python
 

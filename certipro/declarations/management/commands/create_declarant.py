@@ -3,8 +3,8 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from certipro.accounts.audit import Actor
+from certipro.core.commands import Command as Base
 from certipro.declarations.services import DeclarantError, create_declarant
-from certipro.web.commands import Command as Base
 
 
 class Command(Base):

@@ -4,10 +4,10 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from certipro.accounts.audit import Actor
+from certipro.core.commands import Command as Base
+from certipro.core.commands import date_argument
 from certipro.directory.importing import StrictImportFailed, import_directory
 from certipro.directory.parsing import DirectoryFileError
-from certipro.web.commands import Command as Base
-from certipro.web.commands import date_argument
 
 
 class Command(Base):

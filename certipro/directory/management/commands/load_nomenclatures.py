@@ -1,8 +1,8 @@
 from typing import Any
 
+from certipro.core.commands import Command as Base
 from certipro.directory.nomenclatures import load
 from certipro.directory.services_nomenclatures import load_nomenclatures
-from certipro.web.commands import Command as Base
 
 
 class Command(Base):

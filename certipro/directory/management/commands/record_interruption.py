@@ -3,9 +3,9 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from certipro.accounts.audit import Actor
+from certipro.core.commands import Command as Base
+from certipro.core.commands import date_argument
 from certipro.directory.services import DirectoryError, record_interruption
-from certipro.web.commands import Command as Base
-from certipro.web.commands import date_argument
 
 
 class Command(Base):

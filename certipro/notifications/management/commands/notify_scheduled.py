@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from certipro.core.commands import Command as BaseCommand
+from certipro.core.commands import date_argument
 from certipro.notifications.reminders import notify_scheduled
-from certipro.web.commands import Command as BaseCommand
-from certipro.web.commands import date_argument
 
 
 class Command(BaseCommand):

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from certipro.core.commands import Command as BaseCommand
 from certipro.notifications.delivery import deliver_pending
-from certipro.web.commands import Command as BaseCommand
 
 
 class Command(BaseCommand):

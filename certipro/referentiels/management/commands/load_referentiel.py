@@ -4,8 +4,8 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from certipro.accounts.audit import Actor
+from certipro.core.commands import Command as Base
 from certipro.referentiels.services import LoadRefused, load_referentiel_files
-from certipro.web.commands import Command as Base
 
 
 class Command(Base):

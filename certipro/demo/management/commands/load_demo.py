@@ -3,8 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from certipro.web.commands import Command as Base
-from certipro.web.demo import load_demo
+from certipro.core.commands import Command as Base
+from certipro.demo.loader import load_demo
 
 
 class Command(Base):

@@ -1,4 +1,4 @@
-"""Array parameters written as one literal (certipro/web/pg.py) read back as the very values."""
+"""Array parameters written as one literal (certipro/core/sql.py) read back as the very values."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from certipro.web.pg import array_literal
+from certipro.core.sql import array_literal
 
 TEXTS = [
     "plain",

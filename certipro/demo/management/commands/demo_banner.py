@@ -1,7 +1,7 @@
 from typing import Any
 
-from certipro.web.commands import Command as Base
-from certipro.web.demo import DEMO_PASSWORD, demo_identities
+from certipro.core.commands import Command as Base
+from certipro.demo.loader import DEMO_PASSWORD, demo_identities
 
 
 class Command(Base):

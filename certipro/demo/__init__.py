@@ -1,0 +1,1 @@
+"""The demo population of `make run` (development only: it creates known passwords)."""
