@@ -14,9 +14,9 @@ On the database the generator filled (`DATABASE_URL`), in one run:
    journal is append-only), so nothing here is left behind: `cleanup` removes the users, their
    activations and the sessions (run first, last, and alone with `--cleanup-only`).
 2. The SQL queries of one baseline page and of one dashboard page, the latter twice: rendered (the
-   cache emptied first) and kept (`certipro/space/dashboard_cache.py`: the account unchanged since
-   the last visit), counted in this process with `CaptureQueriesContext` through the whole
-   middleware stack (same settings as the server).
+   cache emptied first) and kept (`certipro/space/dashboard_cache.py`: the version, read in
+   one query, unchanged since the last visit), counted in this process with
+   `CaptureQueriesContext` through the whole middleware stack (same settings as the server).
 3. Two gunicorn servers (`bench.wsgi`: the project's settings and URLconf plus the baseline view of
    `bench.urls`), DEBUG off, gthread workers, persistent database connections, the cache in Redis
    (`--cache`, a database of its own, emptied before and after) as in production: the first as
@@ -79,6 +79,7 @@ HEADING = "Ma certification périodique".encode()
 # A Redis database for the kept dashboards of the run alone: it is emptied before and after.
 DEFAULT_CACHE = "redis://127.0.0.1:6379/3"
 TABLE = re.compile(r'\bFROM "?(\w+)"?|\b(?:INSERT INTO|UPDATE) "?(\w+)"?', re.IGNORECASE)
+SUBQUERY = re.compile(r"\([^()]*\)")
 # Where a dashboard request's time goes: (end of the file's path, function) -> what it is.
 PARTS = {
     ("django/core/handlers/base.py", "get_response"): "the request through Django, in all",
@@ -240,7 +241,8 @@ def counts() -> dict[str, int]:
     """What the benchmark touches, to check it leaves the database as it found it."""
     from django.contrib.sessions.models import Session
 
-    from certipro.accounts.models import AuditEntry, User
+    from certipro.accounts.models import User
+    from certipro.audit.models import AuditEntry
     from certipro.space.models import Activation
 
     return {
@@ -264,9 +266,11 @@ def _client(account: Account) -> Any:
 
 
 def _tables(sql: str) -> str:
-    if " UNION ALL " in sql or "certipro_page_facts" in sql:
-        return "page facts (space/dashboard_cache.py)"
-    tables = [a or b for a, b in TABLE.findall(sql)]
+    """The table a query reads (or writes), outside its subqueries."""
+    outer, previous = sql, ""
+    while outer != previous:
+        outer, previous = SUBQUERY.sub("", outer), outer
+    tables = [a or b for a, b in TABLE.findall(outer)]
     return tables[0] if tables else sql.split(None, 1)[0].upper()
 
 
@@ -320,7 +324,11 @@ TIMED = {
     ("django.contrib.auth", "get_user"): "user: read, check the session hash",
     ("certipro.space.views", "build_dashboard"): "build_dashboard, in all",
     ("certipro.space.dashboard", "kept_catalogue"): "  the catalogue (kept per process)",
-    ("certipro.space.dashboard", "evaluate_exercises"): "  evaluate_exercises (the engine, on the rows read)",
+    ("certipro.space.dashboard", "current_periods"): "  periods and their status snapshots",
+    (
+        "certipro.space.dashboard",
+        "evaluate_exercises",
+    ): "  evaluate_exercises (the D-23 lists, on the rows read)",
     ("certipro.space.dashboard", "_kept_referentiels"): "  référentiels in force and their types (kept)",
     ("certipro.space.dashboard", "_section"): "  arrange each section",
     ("certipro.space.views", "render"): "render the page (context processors, template)",

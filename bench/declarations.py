@@ -191,7 +191,7 @@ def declarations(
 
 def setup() -> tuple[Any, str]:
     """Creates the bench declarant (after removing any earlier one); returns it and its token."""
-    from certipro.accounts.audit import Actor
+    from certipro.audit.journal import Actor
     from certipro.declarations.services import create_declarant
 
     cleanup()
@@ -296,8 +296,9 @@ def cleanup(log: Callable[[str], Any] = print) -> dict[str, int]:
     from django.core.files.storage import default_storage
     from django.db import connection, transaction
 
-    from certipro.accounts.models import AuditEntry, User
+    from certipro.accounts.models import User
     from certipro.actions.models import Action, ActionTransition, ClaimFlag
+    from certipro.audit.models import AuditEntry
     from certipro.certification.models import StatusSnapshot
     from certipro.declarations.models import ApiToken, Declarant, FileUpload, UploadLine
 
@@ -400,8 +401,8 @@ def digest() -> dict[str, Any]:
     from django.db import connection
 
     from bench.recompute import checksum
-    from certipro.accounts.models import AuditEntry
     from certipro.actions.models import Action, ActionTransition, ClaimFlag
+    from certipro.audit.models import AuditEntry
 
     found = {
         "actions": Action.objects.count(),

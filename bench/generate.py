@@ -53,12 +53,12 @@ def generate(
 ) -> Figures:
     from django.db import connections
 
-    from certipro.accounts.audit import Actor
+    from certipro.audit.journal import Actor
     from certipro.certification.catalogue import load_catalogue
     from certipro.directory.models import Profession
     from certipro.directory.nomenclatures import load
     from certipro.directory.services_nomenclatures import load_nomenclatures
-    from certipro.referentiels.services import load_referentiel_files
+    from certipro.entrypoints.referentiels import load_referentiel_files
 
     today = today or date.today()
     actor = Actor.command("bench.generate")
@@ -151,8 +151,8 @@ def _load_directory(
 ) -> None:
     """The directory CSV of `professionals` people, imported with `import_directory`."""
     from bench.population import CSV_HEADER, people
-    from certipro.directory.importing import import_directory
     from certipro.directory.models import Department
+    from certipro.entrypoints.directory import import_directory
 
     started = time.perf_counter()
     departments = sorted(Department.objects.values_list("code", flat=True))
@@ -190,7 +190,7 @@ def _record_actions(
     With `resume`, a (chunk, source) whose actions are in the database already is skipped: each is
     one transaction, so after a crash it is there whole or not at all, and the random source of a
     chunk depends on its index alone, so the rest comes out as the first run would have made it."""
-    from certipro.actions.bulk import Claim, record_actions_bulk
+    from bench.loader import Claim, record_actions_bulk
     from certipro.actions.models import Channel, Source
 
     _session_settings()

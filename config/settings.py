@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "widget_tweaks",
     "dsfr",
+    "certipro.audit",
     "certipro.accounts",
     "certipro.directory",
     "certipro.referentiels",
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "certipro.notifications",
     "certipro.demo",
+    "certipro.cli",
 ]
 
 MIDDLEWARE = [
@@ -311,3 +313,24 @@ CERTIPRO_GRANT_EXPIRY_NOTICE_DAYS = env_int("CERTIPRO_GRANT_EXPIRY_NOTICE_DAYS",
 # (certipro/space/dashboard_cache.py); this bounds only what its data cannot tell (labels, DSFR
 # site configuration). 0 renders every visit.
 CERTIPRO_DASHBOARD_CACHE_SECONDS = env_int("CERTIPRO_DASHBOARD_CACHE_SECONDS", 900, minimum=0)
+
+
+def _git_commit() -> str:
+    """The checked-out commit, read from .git without running git; "" outside a work tree."""
+    try:
+        head = (BASE_DIR / ".git" / "HEAD").read_text().strip()
+        if head.startswith("ref: "):
+            ref = head[5:]
+            loose = BASE_DIR / ".git" / ref
+            if loose.exists():
+                return loose.read_text().strip()[:12]
+            packed = (BASE_DIR / ".git" / "packed-refs").read_text().splitlines()
+            return next((line.split()[0][:12] for line in packed if line.endswith(" " + ref)), "")
+        return head[:12]
+    except OSError:
+        return ""
+
+
+# What is deployed: part of every kept page's version, so that no page rendered by the previous
+# code or templates is served after a deploy (docs/environment.md).
+CERTIPRO_RELEASE = env_str("CERTIPRO_RELEASE", "") or _git_commit() or "dev"

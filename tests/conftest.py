@@ -1,5 +1,6 @@
-"""The shared cast: nomenclatures in every test database, a small set of référentiels, and a
-way to create professionals through the real directory import."""
+"""The shared cast: a small set of référentiels, and a way to create professionals through the
+real directory import. The nomenclatures are in every test database without a fixture: `migrate`
+loads them, and so does the `flush` that ends each transactional test (domain D-4)."""
 
 from __future__ import annotations
 
@@ -68,15 +69,6 @@ action_types:
 HEADER = "rpps,last_name,first_name,email,profession,specialties,department,practice_mode,registration_date"
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
-    from certipro.directory.nomenclatures import load
-    from certipro.directory.services_nomenclatures import load_nomenclatures
-
-    with django_db_blocker.unblock():
-        load_nomenclatures(load)
-
-
 @pytest.fixture(autouse=True)
 def tasks_inline(settings: Any) -> None:
     """Background tasks run inline, after the commit that queues them: no thread outlives a test."""
@@ -114,8 +106,8 @@ def write_file(tmp_path: Path) -> Callable[[str, str], Path]:
 
 @pytest.fixture
 def referentiels(db: None, write_file: Callable[[str, str], Path]) -> None:
-    from certipro.accounts.audit import Actor
-    from certipro.referentiels.services import load_referentiel_files
+    from certipro.audit.journal import Actor
+    from certipro.entrypoints.referentiels import load_referentiel_files
 
     paths = [write_file("mg.yaml", MG), write_file("cardio.yaml", CARDIO), write_file("ide.yaml", IDE)]
     load_referentiel_files(paths, today=TODAY, actor=Actor.command("test"))
@@ -124,8 +116,8 @@ def referentiels(db: None, write_file: Callable[[str, str], Path]) -> None:
 @pytest.fixture
 def import_rows(db: None) -> Callable[..., Any]:
     """Creates or updates professionals through the real import: rows are CSV lines after HEADER."""
-    from certipro.accounts.audit import Actor
-    from certipro.directory.importing import import_directory
+    from certipro.audit.journal import Actor
+    from certipro.entrypoints.directory import import_directory
 
     def run(*rows: str, today: date = TODAY, effective_date: date | None = None, strict: bool = False) -> Any:
         data = "\n".join([HEADER, *rows]).encode()

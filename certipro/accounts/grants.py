@@ -13,9 +13,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 
-from certipro.accounts.audit import Actor, record
 from certipro.accounts.models import User
 from certipro.accounts.models_grants import Cnp, GrantScope, SupportGrant
+from certipro.audit.journal import Actor, record
 from certipro.directory.models import Professional
 
 

@@ -22,9 +22,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 
-from certipro.accounts.audit import Actor, record_many
 from certipro.actions.checks import among
 from certipro.actions.models import COUNTING_STATES, Action, ClaimFlag, FlagKind
+from certipro.audit.journal import Actor, record_many
 
 HOURS_A_DAY = Decimal(24)
 MAX_SPREAD_DAYS = 366  # an action over more than a year cannot exceed 24 h a day in practice

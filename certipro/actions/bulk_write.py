@@ -19,10 +19,10 @@ from typing import NamedTuple
 from django.db import connection
 from django.utils import timezone
 
-from certipro.accounts.audit import Actor, record_many
-from certipro.accounts.models import AuditEntry
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
 from certipro.actions.services import Outcome
+from certipro.audit.journal import Actor, record_many
+from certipro.audit.models import AuditEntry
 
 
 class NewAction(NamedTuple):
@@ -67,7 +67,7 @@ def insert_actions(
                 source=source,
                 channel=channel,
                 declarant_id=declarant_id,
-                declared_by=actor.user,
+                declared_by_id=actor.user.pk if actor.user is not None else None,
             )
             for n in new
         ],

@@ -1,10 +1,10 @@
 """The checks a claim passes before it is recorded (contracts/declarations.md error codes).
 
-One implementation for one claim (`record_action`) and for batches (`record_actions_bulk`, the
-declaration API): a `ClaimChecker` reads what the checks need for a set of professionals with
-four queries, as plain values (`certification.bulk_io.read_accounts`), or takes the accounts a
-batch already read (the declaration API shares them with its snapshot refresh), then judges any
-number of claims in memory.
+One implementation for one claim (`record_action`) and for batches (the declaration API, and the
+benchmark generator's `bench.loader`): a `ClaimChecker` reads what the checks need for a set of
+professionals with four queries, as plain values (`certification.bulk_io.read_accounts`), or
+takes the accounts a batch already read (the declaration API shares them with its snapshot
+refresh), then judges any number of claims in memory.
 """
 
 from __future__ import annotations

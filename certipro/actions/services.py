@@ -14,15 +14,14 @@ from enum import StrEnum
 
 from django.db import transaction
 
-from certipro.accounts.audit import Actor, record
 from certipro.actions.checks import ActionRefused, ClaimChecker
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
+from certipro.audit.journal import Actor, record
 from certipro.certification.catalogue import Catalogue, load_catalogue
 from certipro.certification.status import refresh_status
 from certipro.directory.models import Exercise, Professional
 from certipro.notifications.events import actions_received
 
-THIRD_PARTY_KINDS = {Source.ORGANISM: "organism", Source.EMPLOYER: "employer"}
 __all__ = ["ActionRefused", "ClaimChecker", "Outcome", "Recorded", "change_action_state", "record_action"]
 
 
@@ -98,7 +97,7 @@ def record_action(
             channel=channel,
             declarant_id=declarant_id,
             external_id=external_id,
-            declared_by=actor.user,
+            declared_by_id=actor.user.pk if actor.user is not None else None,
             state=state,
             **content,
         )

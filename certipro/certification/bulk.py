@@ -437,20 +437,6 @@ class _Recompute:
             config=self.config,
         )
 
-    def pace(self, start: date, end: date, done: int, required: int) -> str:
-        key = (start, end, done, required)
-        state = self.paces.get(key)
-        if state is None:
-            state = self.paces[key] = pace(
-                start=start,
-                end=end,
-                as_of=self.today,
-                slots_done=done,
-                slots_required=required,
-                config=self.config,
-            ).state
-        return state
-
     def flush(self) -> None:
         if not self.rows:
             return
@@ -466,7 +452,7 @@ class _Recompute:
                 batch_size=1000,
                 update_conflicts=True,
                 unique_fields=["period"],
-                update_fields=[f for f in FIELDS if f != "professional"],
+                update_fields=[*(f for f in FIELDS if f != "professional"), "updated_at"],  # as the upsert
             )
             axes_completed(before, snapshots)  # as write_snapshots and upsert_from_temp do (§7)
         self.written += len(self.rows)

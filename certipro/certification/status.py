@@ -83,7 +83,9 @@ def write_snapshots(statuses: Iterable[ExerciseStatus], as_of: date) -> int:
         batch_size=1000,
         update_conflicts=True,
         unique_fields=["period"],
-        update_fields=[f for f in SNAPSHOT_FIELDS if f != "professional"],
+        # updated_at too (auto_now is set on insert only): the dashboard's kept page is versioned
+        # by it (space/dashboard_cache.py), as the set-based upsert does (bulk_io.upsert_from_temp).
+        update_fields=[*(f for f in SNAPSHOT_FIELDS if f != "professional"), "updated_at"],
     )
     axes_completed(before, snapshots)
     return len(snapshots)

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from certipro.accounts.audit import Actor
+from certipro.audit.journal import Actor
 from certipro.core.admin import ReadOnlyAdminMixin
 from certipro.declarations.models import ApiToken, Declarant
 from certipro.declarations.tokens import issue_token, revoke_token

@@ -15,9 +15,9 @@ from ninja import Router
 from ninja.security import HttpBearer
 from ninja.throttling import AuthRateThrottle
 
-from certipro.accounts.audit import Actor
 from certipro.actions.models import Action, ActionState, Channel
 from certipro.actions.services import change_action_state
+from certipro.audit.journal import Actor
 from certipro.declarations.intake import MAX_DECLARATIONS, judge_batch
 from certipro.declarations.models import ApiToken
 from certipro.declarations.schemas import FIELDS

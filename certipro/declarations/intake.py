@@ -33,12 +33,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from certipro.accounts.audit import Actor
 from certipro.actions.anomalies import Claimed, Hours, claimed, flag_claims
 from certipro.actions.bulk_write import NewAction, insert_actions
 from certipro.actions.checks import ActionRefused, ClaimChecker, among
 from certipro.actions.models import ActionState, Channel, Source
 from certipro.actions.services import Outcome, record_action
+from certipro.audit.journal import Actor
 from certipro.certification.bulk import refresh_exercises
 from certipro.certification.bulk_io import Accounts, read_accounts
 from certipro.certification.catalogue import Catalogue, current_catalogue

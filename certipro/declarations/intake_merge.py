@@ -24,10 +24,10 @@ from typing import NamedTuple
 from django.db import connection
 from django.utils import timezone
 
-from certipro.accounts.audit import Actor
 from certipro.actions.bulk_write import Logged, log_actions
 from certipro.actions.models import Action, ActionState, Channel, Source
 from certipro.actions.services import Outcome
+from certipro.audit.journal import Actor
 from certipro.core.sql import rows_cte
 from certipro.declarations.intake_sql import Candidate
 from certipro.declarations.schemas import DeclarationIn

@@ -29,8 +29,13 @@ class Declarant(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
+            # D-36: a declarant is its kind and SIRET; one legal entity may be both (a hospital
+            # that is also a DPC body: one SIRET, two declarants). Without a SIRET, no limit.
             models.UniqueConstraint(
-                fields=["siret"], condition=~models.Q(siret=""), name="one_declarant_per_siret"
+                fields=["kind", "siret"],
+                condition=~models.Q(siret=""),
+                name="one_declarant_per_kind_and_siret",
+                violation_error_message="Un déclarant de ce type existe déjà avec ce SIRET.",
             )
         ]
 

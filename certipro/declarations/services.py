@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from certipro.accounts.audit import Actor, record
+from certipro.audit.journal import Actor, record
 from certipro.declarations.models import ApiToken, Declarant, DeclarantKind
 from certipro.declarations.tokens import issue_token
 
@@ -25,9 +25,15 @@ def create_declarant(
         raise DeclarantError("name must be 1 to 200 characters")
     if siret and (len(siret) != 14 or not siret.isdigit()):
         raise DeclarantError("siret must be 14 digits")
-    if siret and Declarant.objects.filter(siret=siret).exists():
-        raise DeclarantError(f"a declarant with SIRET {siret} already exists")
-    declarant = Declarant.objects.create(kind=kind, name=name, siret=siret)
+    # D-36: the same SIRET may be an organism and an employer, never twice the same kind.
+    taken = f"a declarant of kind {kind} with SIRET {siret} already exists"
+    if siret and (same := Declarant.objects.filter(kind=kind, siret=siret).first()) is not None:
+        raise DeclarantError(f"{taken}: {same.name} (declarant {same.pk})")
+    try:
+        with transaction.atomic():  # a concurrent creation of the same pair meets the constraint
+            declarant = Declarant.objects.create(kind=kind, name=name, siret=siret)
+    except IntegrityError:
+        raise DeclarantError(taken) from None
     record(actor=actor, verb="declarant.created", obj=declarant, data={"kind": kind, "name": name})
     token, clear = issue_token(declarant, actor=actor)
     return declarant, token, clear

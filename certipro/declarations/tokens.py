@@ -9,7 +9,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from certipro.accounts.audit import Actor, record
+from certipro.audit.journal import Actor, record
 from certipro.declarations.models import ApiToken, Declarant
 
 PREFIX = "cp_"

@@ -10,18 +10,18 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from certipro.accounts.audit import Actor
 from certipro.accounts.models import User
 from certipro.actions.models import Action, Channel, Source
 from certipro.actions.services import ActionRefused, record_action
+from certipro.audit.journal import Actor
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import period_as_of
 from certipro.declarations.services import create_declarant
-from certipro.directory.importing import import_directory
 from certipro.directory.models import Exercise, Professional
 from certipro.directory.nomenclatures import load
 from certipro.directory.services_nomenclatures import load_nomenclatures
-from certipro.referentiels.services import load_referentiel_files
+from certipro.entrypoints.directory import import_directory
+from certipro.entrypoints.referentiels import load_referentiel_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_REFERENTIELS = ROOT / "referentiels" / "samples"

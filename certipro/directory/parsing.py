@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO, Literal, Protocol, TypeAlias
 
+from certipro.directory.codes import expected, expected_specialty
+
 __all__ = [
     "DirectoryFileError",
     "DirectoryReader",
@@ -200,6 +202,9 @@ def open_directory(stream: BinaryIO, *, known: Known, today: date) -> DirectoryR
     header = first[1]
     if not header.strip():
         raise DirectoryFileError("the first line is empty: the file has no header")
+    if not known.professions:
+        # D-4: every row would be refused (or, in the extract, skipped) for want of nomenclatures.
+        raise DirectoryFileError(f"no row can be imported: {expected((), 'professions')}")
     if "|" in header and (annuaire_parser := annuaire.parse_header(header, known)) is not None:
         return DirectoryReader("annuaire", annuaire_parser, lines)
     if (project_parser := _ProjectParser.from_header(header, known, today)) is not None:
@@ -307,21 +312,26 @@ class _ProjectParser:
         if email and (len(email) > EMAIL_MAX_LENGTH or not _EMAIL.fullmatch(email)):
             check("email", f"is not a plausible e-mail address: {show(email)}")
         profession = value["profession"]
-        check("profession", _code_problem(profession, known.professions, "profession"))
+        check("profession", _code_problem(profession, known.professions, "profession", "professions"))
         specialties = frozenset(
             code for item in value["specialties"].split(";") if (code := item.strip().upper())
         )
         for code in sorted(specialties):
             owner = known.specialties.get(code)
             if owner is None:
-                check("specialties", f"unknown specialty {show(code)}")
+                expected_one = expected_specialty(
+                    known.specialties, profession if profession in known.professions else None
+                )
+                check("specialties", f"unknown specialty {show(code)}: {expected_one}")  # D-4
             elif owner != profession and profession in known.professions:
                 check("specialties", f"{code} is not a specialty of profession {profession}")
         department = value["department"].upper()
-        check("department", _code_problem(department, known.departments, "department"))
+        check("department", _code_problem(department, known.departments, "department", "departments"))
         mode = value["practice_mode"].upper()
         if mode:
-            check("practice_mode", _code_problem(mode, known.practice_modes, "practice mode"))
+            check(
+                "practice_mode", _code_problem(mode, known.practice_modes, "practice mode", "practice modes")
+            )
         registration_date, message = self._date(value["registration_date"])
         check("registration_date", message)
         if rpps_problem(rpps) is None and profession in known.professions:
@@ -359,10 +369,11 @@ class _ProjectParser:
         return parsed, None
 
 
-def _code_problem(code: str, known: frozenset[str], what: str) -> str | None:
+def _code_problem(code: str, known: frozenset[str], what: str, plural: str) -> str | None:
     if not code:
         return "is required"
-    return None if code in known else f"unknown {what} {show(code)}"
+    # D-4: the code named and what was expected, or that the nomenclature is not loaded.
+    return None if code in known else f"unknown {what} {show(code)}: {expected(known, plural)}"
 
 
 class SeenKeys:

@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from certipro.accounts.audit import Actor, record_many
 from certipro.accounts.models import User
+from certipro.audit.journal import Actor, record_many
 from certipro.core.admin import ReadOnlyAdminMixin
 from certipro.notifications.models import EmailState, Notification
 from certipro.notifications.services import enqueue_delivery_after_commit

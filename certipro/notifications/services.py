@@ -16,7 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from certipro.accounts.audit import Actor, record
+from certipro.audit.journal import Actor, record
 from certipro.notifications.kinds import OPTIONAL, Kind
 from certipro.notifications.models import EmailState, Notification, Preferences
 

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from certipro.accounts.audit import Actor
+from certipro.audit.journal import Actor
 from certipro.directory.models import Professional
 from certipro.notifications.forms import PreferencesForm
 from certipro.notifications.kinds import OPTIONAL, SPECS

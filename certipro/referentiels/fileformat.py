@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from certipro.directory.codes import expected, expected_specialty
 from certipro.referentiels.documents import BadDate, DocumentError, load_document, read_file
 from certipro.referentiels.specs import (
     AXES,
@@ -198,8 +199,11 @@ class _Validator:
     def read_profession(self, value: Any) -> str:
         if type(value) is int:
             value = str(value)  # an unquoted 10 in YAML means the same code
-        if not isinstance(value, str) or value not in self.professions:
-            raise _Invalid(f"must be one of {', '.join(sorted(self.professions))}")
+        # D-4: the code named and what was expected, never "one of" and nothing (empty table).
+        if not isinstance(value, str):
+            raise _Invalid(f"must be a profession code: {expected(self.professions, 'professions')}")
+        if value not in self.professions:
+            raise _Invalid(f"unknown profession {value}: {expected(self.professions, 'professions')}")
         return value
 
     def read_specialties(self, profession: str | None, value: Any) -> tuple[str, ...]:
@@ -214,8 +218,8 @@ class _Validator:
                 messages.append(f"item {index} must be a specialty code")
             elif known is None:
                 continue  # no nomenclature to check against
-            elif code not in known:
-                messages.append(f"unknown specialty {code}")
+            elif code not in known:  # D-4, as for professions
+                messages.append(f"unknown specialty {code}: {expected_specialty(known, profession)}")
             elif profession and (owner := known[code]) != profession:
                 messages.append(f"{code} is a specialty of profession {owner}, not {profession}")
         if messages:

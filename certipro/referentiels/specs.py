@@ -21,6 +21,7 @@ AXIS_LABELS = {  # domain D-20
     3: "Améliorer la relation avec ses patients",
     4: "Mieux prendre en compte sa santé personnelle",
 }
+PRIVATE_AXIS = 4  # D-40: personal health; its content is the professional's alone
 DECLARANTS: tuple[str, ...] = ("professional", "organism", "employer")
 EVIDENCE_LEVELS = ("required", "optional", "none")
 MULTI_AXIS_MODES = ("count_once", "count_in_each")

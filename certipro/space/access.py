@@ -8,9 +8,9 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from certipro.accounts.audit import Actor, record
 from certipro.accounts.models import User
 from certipro.accounts.permissions import OWNER, STAFF, account_scope, is_owner
+from certipro.audit.journal import Actor, record
 from certipro.directory.models import Professional
 
 

@@ -1,8 +1,11 @@
-"""What "Ma certification périodique" shows, read from the rules engine's own results.
+"""What "Ma certification périodique" shows: the status snapshots the writes maintain, the
+periods, and the period's actions (design.md: "dashboards read snapshots, never raw actions").
 
-The status comes from `evaluate_exercises` and `status_object`, the same object the API returns;
-this module only arranges it for the page (labels, the actions of each axis, suggestions).
-A fixed number of queries whatever the number of actions (the page's query count is pinned by a test).
+Every figure of the page (required, counted, axis statuses, progress, status, the référentiels in
+force, the pace's state) is the snapshot's, the same the status API returns
+(certification/queries.py). The lists of actions per axis are the engine's D-23 assignment, which
+no snapshot stores: see `build_dashboard`. A fixed number of queries whatever the number of
+actions (pinned by tests/space/test_dashboard_queries.py).
 """
 
 from __future__ import annotations
@@ -12,27 +15,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from django.db import connection
-from django.db.models import Q
-
 from certipro.actions.models import Action, ActionState, Source
-from certipro.certification.catalogue import Catalogue, kept_catalogue, load_catalogue
-from certipro.certification.evaluation import ExerciseStatus, Facts, evaluate_exercises, read_facts
+from certipro.certification.catalogue import kept_catalogue, published_version
+from certipro.certification.evaluation import ExerciseStatus, Facts, evaluate_exercises
+from certipro.certification.models import Exemption
+from certipro.certification.queries import CurrentPeriod, current_periods, snapshot_object
 from certipro.certification.rules import ActionFact
 from certipro.certification.status import status_object
-from certipro.directory.models import Professional, Specialty
+from certipro.directory.models import Holding, Professional
+from certipro.directory.queries import specialty_labels
 from certipro.referentiels.models import Referentiel
-from certipro.space.dashboard_cache import PageFacts
-from certipro.space.dashboard_links import Links, section_links
+from certipro.referentiels.specs import AXIS_LABELS, PRIVATE_AXIS
 
-# D-20: the platform's labels of the four axes.
-AXIS_LABELS = {
-    1: "Actualiser ses connaissances et ses compétences",
-    2: "Renforcer la qualité de ses pratiques professionnelles",
-    3: "Améliorer la relation avec ses patients",
-    4: "Mieux prendre en compte sa santé personnelle",
-}
-PRIVATE_AXIS = 4  # D-40
 # D-24: Complet / En cours / Dispensé, with the DSFR badge of each.
 AXIS_STATUS = {
     "complete": ("Complet", "fr-badge--success"),
@@ -116,24 +110,11 @@ class Section:
     pace_label: str
     pace_badge: str
     pace_help: str
-    days_left: str  # with the French thousands separator
-    time_left: str
+    days_left: int  # from the period's end and today (the template formats it per language)
     complete: bool
     axes: list[AxisRow]
     not_counting: list[ActionRow]
     status: dict[str, Any]
-    links: Links
-
-
-def time_left(days: int) -> str:
-    """Days in words a person reads at a glance: "5 ans et 1 mois", "3 mois", "12 jours"."""
-    if days < 61:
-        return f"{days} jour{'s' if days > 1 else ''}"
-    years, months = days // 365, (days % 365) // 30
-    parts = [f"{years} an{'s' if years > 1 else ''}"] if years else []
-    if months:
-        parts.append(f"{months} mois")
-    return " et ".join(parts)
 
 
 class ListedAction(NamedTuple):
@@ -149,26 +130,29 @@ class ListedAction(NamedTuple):
     source: str
 
 
-# The page's one read of actions, as SQL text: through the ORM the same query cost ~0.9 ms more of
-# each rendered dashboard (building and compiling the query, converting each row), measured.
-_LISTED = (
-    f"SELECT {', '.join(ListedAction._fields)} FROM {Action._meta.db_table} "
-    "WHERE professional_id = %s AND end_date <= %s ORDER BY end_date DESC, id DESC"
-)
+def build_dashboard(professional: Professional, *, today: date, owner: bool) -> list[Section]:
+    """The page's sections, one per profession with a period. The catalogue, and the titles and
+    types of the référentiels, come from this process's memory, kept by their version.
 
-
-def build_dashboard(
-    professional: Professional, *, today: date, owner: bool, page: PageFacts | None = None
-) -> list[Section]:
-    """The page's sections. With `page` (the owner's visit, space/dashboard_cache.py), the
-    exercises, periods, holdings and exemptions are those rows `page_facts` read with the page's
-    version, and the catalogue and the référentiels' titles and types come from this process's
-    memory: the page then reads only its actions."""
-    with connection.cursor() as cursor:
-        cursor.execute(_LISTED, (professional.pk, today))
-        listed = [ListedAction(*row) for row in cursor.fetchall()]
+    Which action counts in which axis is the engine's D-23 assignment (with its tie-break), over
+    the référentiels assigned on each action's end date: a snapshot stores only the counts. So
+    the engine's pure evaluation runs here on the period's listed actions (a few dozen, read
+    once for the lists too) and the page takes from it `counts_in` only: the rule stays written
+    once, in certification/rules, never re-derived here. Its figures are not shown: the
+    snapshot's are. A period without a snapshot (data written before snapshots existed) shows
+    the engine's figures instead: a read writes nothing, and a professional expects their status.
+    """
+    current = current_periods(professional.pk, today=today)
+    if not current:
+        return []
+    rows = (
+        Action.objects.filter(professional_id=professional.pk, end_date__lte=today)
+        .order_by("-end_date", "-id")
+        .values_list(*ListedAction._fields)
+    )
     by_profession: dict[str, list[ListedAction]] = defaultdict(list)
-    for action in listed:
+    for row in rows:
+        action = ListedAction(*row)
         by_profession[action.profession_id].append(action)
     judged = {
         (professional.pk, profession): [
@@ -177,47 +161,47 @@ def build_dashboard(
         ]
         for profession, actions in by_profession.items()
     }
-    if page is None:
-        exercises = list(professional.exercises.select_related("profession").order_by("profession_id"))
-        catalogue = load_catalogue()
-        facts = read_facts(exercises, as_of=today, actions=judged)
-    else:
-        exercises, catalogue = page.exercises, kept_catalogue(page.catalogue)
-        facts = Facts(
-            periods=page.periods, holdings=page.holdings, exemptions=page.exemptions, actions=judged
+    holdings: dict[int, list[Holding]] = defaultdict(list)
+    for holding in Holding.objects.filter(professional_id=professional.pk):
+        holdings[holding.exercise_id].append(holding)
+    exemptions: dict[int, list[Exemption]] = defaultdict(list)
+    for exemption in Exemption.objects.filter(professional_id=professional.pk):
+        exemptions[exemption.exercise_id].append(exemption)
+    facts = Facts(
+        periods={c.exercise.pk: c.periods for c in current},
+        holdings=holdings,
+        exemptions=exemptions,
+        actions=judged,
+    )
+    exercises = [c.exercise for c in current]
+    for exercise in exercises:
+        exercise.professional = professional  # read already: no query for the RPPS
+    version = published_version()
+    evaluated = evaluate_exercises(exercises, as_of=today, catalogue=kept_catalogue(version), facts=facts)
+    statuses = {s.exercise.pk: s for s in evaluated}
+    objects = {
+        c.exercise.pk: (
+            snapshot_object(c, rpps=professional.rpps, today=today)
+            if c.snapshot is not None
+            else status_object(statuses[c.exercise.pk])
         )
-    statuses = evaluate_exercises(exercises, as_of=today, catalogue=catalogue, facts=facts)
-    labels = {label for s in statuses for label in s.evaluation.referentiels}
-    referentiels = _referentiels(labels) if page is None else _kept_referentiels(page.catalogue)
-    codes = sorted({c for e in exercises for c in e.specialties})
-    specialties = _specialty_labels(codes) if codes else {}
+        for c in current
+    }
+    referentiels = _kept_referentiels(version)
+    specialties = specialty_labels(code for e in exercises for code in e.specialties)
     return [
         _section(
-            s, catalogue, referentiels, specialties, by_profession[s.exercise.profession_id], today, owner
+            c,
+            objects[c.exercise.pk],
+            statuses[c.exercise.pk],
+            referentiels,
+            specialties,
+            by_profession[c.exercise.profession_id],
+            today,
+            owner,
         )
-        for s in statuses
+        for c in current
     ]
-
-
-def _specialty_labels(codes: list[str]) -> dict[str, str]:
-    # SQL text, as the actions' read above: the ORM's query building cost more than the query.
-    placeholders = ", ".join(["%s"] * len(codes))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT code, label FROM {Specialty._meta.db_table} WHERE code IN ({placeholders})", codes
-        )
-        return dict(cursor.fetchall())
-
-
-def _referentiels(labels: set[str]) -> dict[str, Referentiel]:
-    if not labels:
-        return {}
-    query = Q()
-    for label in labels:
-        code, _, version = label.partition("@")
-        query |= Q(code=code, version=version)
-    rows = Referentiel.objects.filter(query).prefetch_related("action_types")
-    return {r.label: r for r in rows}
 
 
 _KEPT_REFERENTIELS: dict[str, dict[str, Referentiel]] = {}
@@ -236,17 +220,19 @@ def _kept_referentiels(version: str) -> dict[str, Referentiel]:
 
 
 def _section(
+    current: CurrentPeriod,
+    data: dict[str, Any],
     status: ExerciseStatus,
-    catalogue: Catalogue,
     referentiels: dict[str, Referentiel],
     specialties: dict[str, str],
     actions: list[ListedAction],
     today: date,
     owner: bool,
 ) -> Section:
-    data = status_object(status)
-    period, evaluation = status.period, status.evaluation
-    in_force = [referentiels[label] for label in evaluation.referentiels if label in referentiels]
+    """`data`: the status object (the snapshot's figures); `status`: the engine's evaluation, read
+    for `counts_in` only."""
+    period, exercise = current.view, current.exercise
+    in_force = [referentiels[label] for label in data["referentiels"] if label in referentiels]
     types = [t for r in in_force for t in r.action_types.all()]
     titles = {t.code: t.title for t in types}
     type_axes = {t.code: {int(a) for a in t.axes} for t in types}
@@ -254,12 +240,13 @@ def _section(
     by_axis = {row.axis: row for row in axes}
     not_counting: list[ActionRow] = []
     last_day = min(today, period.end)
+    counts_in = status.evaluation.counts_in
     for action in actions:
         if not period.start <= action.end_date <= last_day:
             continue
         row = _action_row(action, titles)
         # The engine says where each action counts (D-23): never re-derived here.
-        targets = set(evaluation.counts_in.get(str(action.id), frozenset()))
+        targets = set(counts_in.get(str(action.id), frozenset()))
         for axis in sorted(targets):
             if not by_axis[axis].private:
                 by_axis[axis].actions.append(row)
@@ -268,28 +255,26 @@ def _section(
     pace = data["pace"]
     pace_label, pace_badge, pace_help = PACE.get(pace["state"], (pace["state"], "", ""))
     return Section(
-        profession_code=status.exercise.profession_id,
-        profession=status.exercise.profession.label,
-        specialties=[specialties.get(c, c) for c in status.exercise.specialties],
+        profession_code=exercise.profession_id,
+        profession=exercise.profession.label,
+        specialties=[specialties.get(c, c) for c in exercise.specialties],
         start=period.start,
         end=period.end,
         kind=period.kind,
         state=period.state,
         referentiels=[(r.title, r.label) for r in in_force],
         percent=round(data["progress"] * 100),
-        done=evaluation.slots_done,
-        required=evaluation.slots_required,
+        done=sum(min(a["counted"], a["required"]) for a in data["axes"]),  # D-25
+        required=sum(a["required"] for a in data["axes"]),
         pace=pace["state"],
         pace_label=pace_label,
         pace_badge=pace_badge,
         pace_help=pace_help,
-        days_left=f"{pace['days_left']:,}".replace(",", "\u202f"),
-        time_left=time_left(pace["days_left"]),
+        days_left=pace["days_left"],
         complete=data["status"] == "complete",
         axes=axes,
         not_counting=not_counting,
         status=data,
-        links=section_links(status.exercise.profession_id),
     )
 
 

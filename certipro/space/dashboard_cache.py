@@ -1,301 +1,134 @@
-"""The owner's dashboard, kept rendered and served again while nothing it shows has changed.
+"""The owner's dashboard, kept rendered while nothing it shows has changed (decision 0005).
 
-Why: the page costs tens of milliseconds of Python (the rules engine, the catalogue, the DSFR
-templates) and most visits re-read an account that has not changed since the last one. At
-1.2 million professionals that is the difference between a few servers and many (docs/benchmarks.md).
+`read_visit` is one ORM query: the professional (the page's name and RPPS, and their own
+`updated_at`: a name from the directory) with the latest `updated_at` of their status snapshots,
+the unread notifications, the open reports and the activation. Every write that changes what the
+page shows refreshes the period's snapshot in its transaction (design.md: the entry points record
+or correct an action, change its state, end a period, choose a référentiel, import the directory,
+publish a référentiel; the nightly `recompute_status`), so the latest refresh moves with each of
+them. With the day (the days left move with it), the language, the user and the release
+(`settings.CERTIPRO_RELEASE`: a deploy never serves a page of the previous code), that is the
+page's version. The page is kept in Django's cache under the professional's key with its version:
+a visit that reads another version renders the page and replaces it. No write path invalidates
+anything. What the version cannot see (the nomenclatures' labels, the DSFR site configuration) is
+bounded by `CERTIPRO_DASHBOARD_CACHE_SECONDS`.
 
-How: one query (`page_facts`) reads what the page depends on, per table it reads: the rows
-themselves where they are few (the professional, exercises with their profession's labels,
-periods, holdings, exemptions), a count and the latest `updated_at` where they are many (actions),
-the counts the page shows (unread notifications, open reports) and the catalogue's version. A page
-that must be rendered is built from those same rows (`build_dashboard(page=…)`): one query serves
-both the version and the page, which then reads only its actions. The digest of the rows read,
-with the day (the pace and the time left move with it), the language, the path and the user, is
-the page's version. The rendered page is kept under the person's key with that version; a visit
-that computes another version renders again and replaces it. So no write path has to remember to
-invalidate anything, COPY and set-based ones included: the data themselves say when the page is
-stale.
-
-Not in the digest, and bounded by `CERTIPRO_DASHBOARD_CACHE_SECONDS` instead: the specialties'
-labels and the DSFR site configuration, both edited by administrators, rarely. A new release
-changes `release()` (the digest of the templates, the code and the English catalogue), so no page
-of an older release is served after a deploy. Whoever adds to the page a fact from another table adds
-it to `_sql` too, with a test in tests/space/test_dashboard_cache.py (decision 0005).
-
-Two parts of a page belong to the request, not to the account: the CSRF token (one per browser)
-is left as a slot and filled on each visit; pages with a flash message are rendered, never kept.
+A write that changes the page without refreshing a snapshot breaks the design's rule; a fact
+shown on the page from another table belongs in `read_visit`, with a test in
+tests/space/test_dashboard_cache.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import weakref
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
 from django.core.cache import caches
-from django.db import connection
+from django.db.models import DateTimeField, Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 from certipro.accounts.models import User
-from certipro.certification.models import Exemption, Period
-from certipro.directory.models import Exercise, Holding, Profession, Professional
-from certipro.space.models import ReportState
+from certipro.certification.models import StatusSnapshot
+from certipro.directory.models import Professional
+from certipro.notifications.models import Notification
+from certipro.space.models import Activation, ExerciseReport, ReportState
 
-CACHE_ALIAS = "default"
 logger = logging.getLogger(__name__)
 KEY = "space:dashboard:{}"
-# What the template writes for the CSRF token; each visit gets its own masked token there.
-CSRF_SLOT = "cpcsrfslot0c2b7e4d"
-ROOT = Path(__file__).resolve().parent.parent.parent
+# A CSRF token is each browser's own, and a kept page is served to every browser of its owner.
+# The page is therefore rendered with this placeholder as its `csrf_token` (the view's context
+# wins over the context processor's) and each response gets the current request's token in its
+# place (`respond`). One placeholder, replaced in one place.
+CSRF_PLACEHOLDER = "cp-csrf-placeholder-5b1e0c"
 
 
 @dataclass(frozen=True)
-class PageFacts:
+class Visit:
+    professional: Professional
     activated: bool
     unread_notifications: int
     open_reports: int
-    catalogue: str  # the published référentiels' version: their count and latest load
-    version: str  # the digest of every fact read; equal versions, equal pages
-    # The rows read, as (unsaved) model instances: the page is built from them, not read again.
-    professional: Professional
-    exercises: list[Exercise]  # by profession, each with its profession's labels
-    periods: dict[int, list[Period]] = field(default_factory=dict)  # by exercise id
-    holdings: dict[int, list[Holding]] = field(default_factory=dict)
-    exemptions: dict[int, list[Exemption]] = field(default_factory=dict)
+    facts: tuple[Any, ...]  # what the page's version is made of
 
 
-WIDTH = 7  # the texts of a row after its tag
+def _scalar(rows: QuerySet[Any], function: str, column: str) -> Subquery:
+    """COUNT or MAX of `column` over `rows`, as a subquery of one value."""
+    output = IntegerField() if function == "COUNT" else DateTimeField()
+    value = Func(F(column), function=function, output_field=output)
+    return Subquery(rows.order_by().annotate(value=value).values("value"))
+
+
+ANNOTATIONS = ("v_activated", "v_unread", "v_open_reports", "v_snapshots")
 
 
 @cache
-def _sql() -> str:
-    from certipro.actions.models import Action
-    from certipro.notifications.models import Notification
-    from certipro.referentiels.models import Referentiel
-    from certipro.space.models import Activation, ExerciseReport
-
-    q = connection.ops.quote_name
-
-    def t(model: type) -> str:
-        return q(model._meta.db_table)  # type: ignore[attr-defined]
-
-    def text(expression: str) -> str:
-        return f"CAST({expression} AS TEXT)"
-
-    def select(tag: str, *texts: str) -> str:
-        return f"SELECT '{tag}', " + ", ".join([*texts, *["''"] * (WIDTH - len(texts))])
-
-    def day(column: str) -> str:  # a nullable date: '' for none
-        return f"COALESCE({text(q(column))}, '')"
-
-    # One row shape for all: a tag, then seven texts. Each part reads by an indexed professional_id.
-    # The rows the page is built from are read whole (professional, exercises, periods, holdings,
-    # exemptions: a few each); the tables with many rows give a count and their latest change.
-    parts = [
-        select("o", text("updated_at"), "rpps", "first_name", "last_name")
-        + f" FROM {t(Professional)} WHERE id = %(p)s",
-        select("v", text("COUNT(*)")) + f" FROM {t(Activation)} WHERE professional_id = %(p)s",
-        select(
-            "e",
-            text("e.id"),
-            "e.profession_id",
-            "f.label",
-            "f.label_en",
-            text("e.specialties"),
-            text("e.updated_at"),
-        )
-        + f" FROM {t(Exercise)} e JOIN {t(Profession)} f ON f.code = e.profession_id"
-        " WHERE e.professional_id = %(p)s",
-        select(
-            "p",
-            text("id"),
-            text("exercise_id"),
-            text("start"),
-            text(q("end")),
-            text("scheduled_end"),
-            "state",
-            "kind",
-        )
-        + f" FROM {t(Period)} WHERE professional_id = %(p)s",
-        select(
-            "h",
-            text("id"),
-            text("exercise_id"),
-            text("start"),
-            day("end"),
-            text("specialties"),
-            "chosen_referentiel",
-        )
-        + f" FROM {t(Holding)} WHERE professional_id = %(p)s",
-        select("x", text("id"), text("exercise_id"), text("axis"), text("start"), day("end"))
-        + f" FROM {t(Exemption)} WHERE professional_id = %(p)s",
-        select("a", text("COUNT(*)"), text("MAX(updated_at)"), text("MAX(id)"))
-        + f" FROM {t(Action)} WHERE professional_id = %(p)s",
-        select("n", text("COUNT(*)"))
-        + f" FROM {t(Notification)} WHERE professional_id = %(p)s AND read_at IS NULL",
-        select("r", text("COUNT(*)"))
-        + f" FROM {t(ExerciseReport)} WHERE professional_id = %(p)s AND state = %(open)s",
-        select("c", text("COUNT(*)"), text("MAX(loaded_at)"))
-        + f" FROM {t(Referentiel)} WHERE published_on IS NOT NULL",
-    ]
-    return " UNION ALL ".join(parts)
-
-
-def page_facts(professional_id: int) -> PageFacts:
-    """One query: whether the account is activated, the version of what its page shows, and the
-    rows the page is built from."""
-    with connection.cursor() as cursor:
-        _execute(cursor, {"p": professional_id, "open": ReportState.OPEN.value})
-        rows = sorted(tuple("" if v is None else str(v) for v in row) for row in cursor.fetchall())
-    counts = {r[0]: int(r[1]) for r in rows if r[0] in "vnr"}
-    digest = hashlib.blake2b(repr((professional_id, rows)).encode(), digest_size=16).hexdigest()
-    return PageFacts(
-        activated=counts["v"] > 0,
-        unread_notifications=counts["n"],
-        open_reports=counts["r"],
-        catalogue=next("|".join(r[1:3]) for r in rows if r[0] == "c"),
-        version=digest,
-        **_objects(professional_id, rows),
+def _visits() -> QuerySet[Professional]:
+    """The query's shape, built once per process: building its subqueries cost more than running
+    them (on SQLite, 2.4 ms a visit built each time, 0.6 ms reused; a plain `get`: 0.3 ms). A
+    queryset is cloned by each `.get()`, never changed: one serves every thread."""
+    mine = {"professional_id": OuterRef("pk")}
+    return Professional.objects.annotate(
+        # v_: apart from the model's fields and relations.
+        v_activated=Exists(Activation.objects.filter(**mine)),
+        v_unread=_scalar(Notification.objects.filter(**mine, read_at__isnull=True), "COUNT", "pk"),
+        v_open_reports=_scalar(ExerciseReport.objects.filter(**mine, state=ReportState.OPEN), "COUNT", "pk"),
+        v_snapshots=_scalar(StatusSnapshot.objects.filter(**mine), "MAX", "updated_at"),
     )
 
 
-# On PostgreSQL with persistent connections (CERTIPRO_DB_CONN_MAX_AGE), a statement prepared once
-# per connection: planning the query's eleven parts cost the database ~0.3 ms at every visit, more
-# than running them (EXPLAIN ANALYZE: planning 0.31 ms, execution 0.18 ms). A prepared statement
-# lives as long as its session, rolled-back transactions included; a new connection (a new object
-# here) prepares it again. With a connection per request, preparing would only add a round trip.
-_STATEMENT = "certipro_page_facts"
-_PREPARED: weakref.WeakSet[Any] = weakref.WeakSet()
-
-
-def _execute(cursor: Any, params: dict[str, Any]) -> None:
-    if connection.vendor != "postgresql" or connection.settings_dict["CONN_MAX_AGE"] == 0:
-        cursor.execute(_sql(), params)
-        return
-    session = connection.connection
-    if session not in _PREPARED:
-        positional = _sql().replace("%(p)s", "$1").replace("%(open)s", "$2")
-        cursor.execute(f"PREPARE {_STATEMENT}(bigint, text) AS {positional}")
-        _PREPARED.add(session)
-    cursor.execute(f"EXECUTE {_STATEMENT}(%(p)s, %(open)s)", params)
-
-
-def _objects(professional_id: int, rows: list[tuple[str, ...]]) -> dict[str, Any]:
-    """The rows of `_sql` as the model instances the page reads (never saved)."""
-    day = date.fromisoformat
-
-    def optional_day(value: str) -> date | None:
-        return day(value) if value else None
-
-    professional = Professional(id=professional_id)
-    exercises: list[Exercise] = []
-    # Periods, holdings and exemptions, by exercise id.
-    by_exercise: dict[str, dict[int, list[Any]]] = {"p": {}, "h": {}, "x": {}}
-    for tag, a, b, c, d, e, f, g in rows:
-        if tag == "o":
-            professional.rpps, professional.first_name, professional.last_name = b, c, d
-        elif tag == "e":
-            exercises.append(
-                Exercise(
-                    id=int(a),
-                    professional=professional,  # filled in by its own row ("o")
-                    profession=Profession(code=b, label=c, label_en=d),
-                    specialties=json.loads(e),
-                )
-            )
-        elif tag in by_exercise:
-            ids = {"id": int(a), "professional_id": professional_id, "exercise_id": int(b)}
-            row: Period | Holding | Exemption
-            if tag == "p":
-                row = Period(**ids, start=day(c), end=day(d), scheduled_end=day(e), state=f, kind=g)
-            elif tag == "h":
-                row = Holding(
-                    **ids, start=day(c), end=optional_day(d), specialties=json.loads(e), chosen_referentiel=f
-                )
-            else:
-                row = Exemption(**ids, axis=int(c), start=day(d), end=optional_day(e))
-            by_exercise[tag].setdefault(int(b), []).append(row)
-    return {
-        "professional": professional,
-        "exercises": sorted(exercises, key=lambda x: x.profession_id),
-        "periods": by_exercise["p"],
-        "holdings": by_exercise["h"],
-        "exemptions": by_exercise["x"],
-    }
-
-
-@cache
-def release() -> str:
-    """The digest of what renders the page besides the data: the templates, the code (labels,
-    template tags such as the action rows' write HTML too), the English catalogue, and the
-    locked dependencies (django-dsfr's own templates change with its version)."""
-    digest = hashlib.blake2b(digest_size=12)
-    sources = [
-        *sorted(ROOT.glob("certipro/*/templates/**/*.html")),
-        *sorted(ROOT.glob("certipro/**/*.py")),
-        *sorted(ROOT.glob("locale/*/LC_MESSAGES/*.mo")),
-        *sorted(ROOT.glob("requirements/lock.txt")),
-    ]
-    for path in sources:
-        digest.update(str(path.relative_to(ROOT)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _version(request: HttpRequest, facts: PageFacts, today: date) -> str:
-    user = request.user
-    assert isinstance(user, User)
-    who = (user.pk, user.is_staff, user.is_active)
-    return f"{release()}:{facts.version}:{today.isoformat()}:{get_language()}:{who}:{request.get_full_path()}"
+def read_visit(professional_id: int) -> Visit:
+    """One query, by the indexed professional id of each table."""
+    row = _visits().get(pk=professional_id)
+    read = {name: getattr(row, name) for name in ANNOTATIONS}  # unknown to the type checker
+    return Visit(
+        professional=row,
+        activated=bool(read["v_activated"]),
+        unread_notifications=read["v_unread"] or 0,
+        open_reports=read["v_open_reports"] or 0,
+        facts=(row.updated_at, *read.values()),
+    )
 
 
 def seconds() -> int:
     return int(settings.CERTIPRO_DASHBOARD_CACHE_SECONDS)
 
 
-def serve(
-    request: HttpRequest,
-    professional_id: int,
-    facts: PageFacts,
-    today: date,
-    render: Callable[[str | None], HttpResponse],
-) -> HttpResponse:
-    """The kept page if its version is current; else `render(CSRF_SLOT)` kept for the next visit.
+def version(visit: Visit, user: User, today: date) -> str:
+    facts = (visit.facts, today.isoformat(), get_language(), user.pk, user.is_staff)
+    digest = hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
+    return f"{settings.CERTIPRO_RELEASE}:{digest}"
 
-    `render(slot)` renders the page with `slot` for the CSRF token (or the real token when None).
-    """
-    if seconds() <= 0 or len(messages.get_messages(request)):
-        return render(None)
-    key = KEY.format(professional_id)
-    version = _version(request, facts, today)
-    kept = _cache_call("get", key)
-    if kept is not None and kept[0] == version:
-        html = zlib.decompress(kept[1]).decode()
-        return HttpResponse(html.replace(CSRF_SLOT, get_token(request)))
-    response = render(CSRF_SLOT)
-    if response.status_code == 200 and not response.streaming:
-        html = response.content.decode()
-        _cache_call("set", key, (version, zlib.compress(html.encode(), 1)), seconds())
-        response.content = html.replace(CSRF_SLOT, get_token(request)).encode()
-    return response
+
+def kept(professional_id: int, current: str) -> str | None:
+    """The kept page of this professional if it is of the `current` version."""
+    entry = _cache_call("get", KEY.format(professional_id))
+    if entry is None or entry[0] != current:
+        return None
+    return zlib.decompress(entry[1]).decode()
+
+
+def keep(professional_id: int, current: str, html: str) -> None:
+    # zlib level 1: a 28 KB page is ~6.5 KB in Redis, one entry per professional at most.
+    _cache_call("set", KEY.format(professional_id), (current, zlib.compress(html.encode(), 1)), seconds())
+
+
+def respond(html: str, request: HttpRequest) -> HttpResponse:
+    """The page with the current request's CSRF token in place of the placeholder."""
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 def _cache_call(method: str, *args: Any) -> Any:
     """The cache is an accelerator: when it fails (Redis down), the page is rendered, not a 500."""
     try:
-        return getattr(caches[CACHE_ALIAS], method)(*args)
+        return getattr(caches["default"], method)(*args)
     except Exception:  # the redis client's errors are not Django's: any failure means "no cache"
         logger.warning("dashboard cache unavailable (%s)", method, exc_info=True)
         return None

@@ -20,9 +20,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from certipro.accounts.audit import Actor, record
-from certipro.accounts.models import AuditEntry, User
+from certipro.accounts.models import User
 from certipro.actions.models import Action, ActionTransition
+from certipro.audit.journal import Actor, record
+from certipro.audit.models import AuditEntry
 from certipro.certification.models import Period, StatusSnapshot
 from certipro.directory.models import Professional
 from certipro.notifications.kinds import render as render_notification
@@ -46,7 +47,6 @@ VERB_LABELS = {
     "referentiel.chosen": "Choix de référentiel",
 }
 READ_VERBS = ("account_viewed", "account.viewed")
-SECTIONS = ("identite", "exercices", "periodes", "statuts", "actions", "transitions", "avis", "justificatifs")
 
 
 def viewings(professional: Professional, user: User) -> QuerySet[AuditEntry]:

@@ -19,7 +19,7 @@ from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import evaluate_exercises
 from certipro.directory.models import Professional
 from certipro.referentiels.models import Referentiel
-from certipro.space.dashboard import AXIS_LABELS
+from certipro.referentiels.specs import AXIS_LABELS
 from certipro.space.evidence import CheckedFile, EvidenceRefused, check_file, max_bytes
 
 # Where each refusal of `record_action` is shown (contracts/declarations.md codes), for people.

@@ -22,8 +22,8 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Q
 
-from certipro.accounts.audit import Actor, record
 from certipro.accounts.models import User
+from certipro.audit.journal import Actor, record
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import ExerciseStatus, evaluate_exercises, period_as_of
 from certipro.certification.models import Period
@@ -32,7 +32,7 @@ from certipro.certification.status import status_object
 from certipro.declarations.models import Declarant
 from certipro.directory.models import Exercise, Professional
 from certipro.referentiels.models import ActionType, Referentiel
-from certipro.space.dashboard import AXIS_LABELS
+from certipro.referentiels.specs import AXIS_LABELS
 from certipro.space.models_plan import Plan, PlannedAction
 from certipro.space.plan_data import axis_counts, counting_actions, intents_of, linked
 from certipro.space.plan_rules import AxisForecast, Intent, PlanRefused, forecast, match_done, target_error

@@ -23,9 +23,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext
 
-from certipro.accounts.audit import Actor, record
 from certipro.accounts.models import User
 from certipro.actions.models import Action
+from certipro.audit.journal import Actor, record
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import evaluate_exercises
 from certipro.certification.rules.cycles import OPEN

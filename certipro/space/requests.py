@@ -25,7 +25,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext
 
-from certipro.accounts.audit import Actor, record
+from certipro.audit.journal import Actor, record
 from certipro.certification.models import Period
 from certipro.directory.models import Exercise, Professional
 from certipro.space.evidence import EXTENSIONS, sniff

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from certipro.accounts.audit import Actor, record
 from certipro.accounts.models import User
+from certipro.audit.journal import Actor, record
 from certipro.directory.models import Exercise, Professional
 from certipro.space.models import Activation, ExerciseReport
 

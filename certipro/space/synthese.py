@@ -34,16 +34,18 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from certipro.accounts.audit import Actor, record
 from certipro.accounts.models import User
 from certipro.actions.models import Action, ActionState, Source
+from certipro.audit.journal import Actor, record
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import evaluate_exercises
 from certipro.certification.models import PeriodKind
 from certipro.certification.status import status_object
-from certipro.directory.models import Professional, Specialty
+from certipro.directory.models import Professional
+from certipro.directory.queries import specialty_labels
 from certipro.referentiels.models import ActionType, Referentiel
-from certipro.space.dashboard import AXIS_LABELS, AXIS_STATUS, PACE
+from certipro.referentiels.specs import AXIS_LABELS
+from certipro.space.dashboard import AXIS_STATUS, PACE
 from certipro.space.models_documents import Synthese
 
 # Part of the hash: a change of layout renders every synthèse again on its next download.
@@ -89,7 +91,7 @@ def synthese_data(professional: Professional, *, profession: str, today: date) -
         code, _, version = label.partition("@")
         query |= Q(code=code, version=version)
     referentiels = list(Referentiel.objects.filter(query).order_by("code"))
-    specialties = dict(Specialty.objects.filter(code__in=exercise.specialties).values_list("code", "label"))
+    specialties = specialty_labels(exercise.specialties)
     actions = list(
         Action.objects.filter(
             professional=professional,

@@ -17,12 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from certipro.accounts.models import User
 from certipro.accounts.psc.config import PROVIDER_ID
-from certipro.directory.models import Professional, Specialty
+from certipro.directory.models import Professional
+from certipro.directory.queries import specialty_labels
 from certipro.notifications.services import unread_count
 from certipro.space import dashboard_cache
 from certipro.space.access import own_professional, viewed_professional
 from certipro.space.dashboard import build_dashboard
-from certipro.space.dashboard_cache import PageFacts, page_facts
 from certipro.space.forms import ExerciseReportForm
 from certipro.space.models import Activation, ExerciseReport, ReportState
 from certipro.space.services import activate_account, report_exercise_error
@@ -56,19 +56,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)
     if user.professional_id is None or not user.is_active:
         raise Http404  # as own_professional: nobody learns who has an account
-    # One query says whether the account is activated and whether the kept page is current.
-    facts = page_facts(user.professional_id)
-    if not facts.activated:
+    # One query: the professional, whether the account is activated, and the page's version.
+    visit = dashboard_cache.read_visit(user.professional_id)
+    if not visit.activated:
         return redirect("space:activation")
     today = timezone.localdate()
-
-    def render_page(csrf_slot: str | None) -> HttpResponse:
-        # The professional as `page_facts` read it (name, RPPS): no query for `user.professional`.
-        return _dashboard(
-            request, facts.professional, owner=True, today=today, facts=facts, csrf_slot=csrf_slot
-        )
-
-    return dashboard_cache.serve(request, user.professional_id, facts, today, render_page)
+    # A page with a flash message is the request's own: rendered, neither served kept nor kept.
+    keeping = dashboard_cache.seconds() > 0 and not len(messages.get_messages(request))
+    if not keeping:
+        return _dashboard(request, visit.professional, owner=True, today=today, visit=visit)
+    version = dashboard_cache.version(visit, user, today)
+    html = dashboard_cache.kept(user.professional_id, version)
+    if html is None:
+        response = _dashboard(
+            request, visit.professional, owner=True, today=today, visit=visit,
+            csrf_token=dashboard_cache.CSRF_PLACEHOLDER,
+        )  # fmt: skip
+        html = response.content.decode()
+        dashboard_cache.keep(user.professional_id, version, html)
+    return dashboard_cache.respond(html, request)
 
 
 @require_GET
@@ -85,18 +91,18 @@ def _dashboard(
     *,
     owner: bool,
     today: date,
-    facts: PageFacts | None = None,
-    csrf_slot: str | None = None,
+    visit: dashboard_cache.Visit | None = None,
+    csrf_token: str | None = None,
 ) -> HttpResponse:
-    sections = build_dashboard(professional, today=today, owner=owner, page=facts)
-    if facts is None:
+    sections = build_dashboard(professional, today=today, owner=owner)
+    if visit is None:
         open_reports = ExerciseReport.objects.filter(
             professional=professional, state=ReportState.OPEN
         ).count()
         # The owner's messages are theirs: staff reading the account are not shown them.
         unread = unread_count(professional.pk) if owner else 0
     else:  # the owner's visit read them with the page's version
-        open_reports, unread = facts.open_reports, facts.unread_notifications
+        open_reports, unread = visit.open_reports, visit.unread_notifications
     context: dict[str, Any] = {
         "professional": professional,
         "sections": sections,
@@ -105,8 +111,8 @@ def _dashboard(
         "open_reports": open_reports,
         "unread_notifications": unread,
     }
-    if csrf_slot is not None:
-        context["csrf_token"] = csrf_slot  # filled per visit by dashboard_cache
+    if csrf_token is not None:
+        context["csrf_token"] = csrf_token  # the placeholder of a page to keep (dashboard_cache)
     return render(request, "space/dashboard.html", context)
 
 
@@ -145,15 +151,10 @@ def activation(request: HttpRequest) -> HttpResponse:
                 ),
             )
             return redirect("space:dashboard")
-    labels = _specialty_labels(exercises)
+    labels = specialty_labels(c for e in exercises for c in e.specialties)
     rows = [(e, [labels.get(c, c) for c in e.specialties]) for e in exercises]
     return render(
         request,
         "space/activation.html",
         {"professional": professional, "rows": rows, "form": form, "show_report": request.method == "POST"},
     )
-
-
-def _specialty_labels(exercises: list[Any]) -> dict[str, str]:
-    codes = {c for e in exercises for c in e.specialties}
-    return dict(Specialty.objects.filter(code__in=codes).values_list("code", "label"))

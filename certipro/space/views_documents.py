@@ -20,12 +20,13 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from dsfr.forms import DsfrBaseForm
 
-from certipro.accounts.audit import Actor
 from certipro.accounts.models import User
+from certipro.audit.journal import Actor
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import evaluate_exercises
-from certipro.directory.models import Exercise, Holding, Professional, Specialty
-from certipro.directory.services import DirectoryError, choose_referentiel
+from certipro.directory.models import Exercise, Holding, Professional
+from certipro.directory.queries import specialty_labels
+from certipro.entrypoints.exercises import DirectoryError, choose_referentiel
 from certipro.referentiels.models import Referentiel
 from certipro.space.access import own_professional
 from certipro.space.models import Activation
@@ -124,7 +125,7 @@ def referentiel(request: HttpRequest, profession: str) -> HttpResponse:
                 return redirect("space:dashboard")
     holdings = list(Holding.objects.filter(exercise=exercise).order_by("-start", "-pk"))
     titles = {o["code"]: o["title"] for o in options}
-    labels = _specialty_labels({c for h in holdings for c in h.specialties})
+    labels = specialty_labels({c for h in holdings for c in h.specialties})
     history = [
         {
             "start": h.start,
@@ -156,7 +157,7 @@ def _referentiel_options(exercise: Exercise, today: date) -> tuple[list[dict[str
         latest.setdefault(r.code, r)
     reference = next((latest[c] for c in sorted(in_force) if c in latest), None)
     reference_types = {t.code for t in reference.action_types.all()} if reference else set()
-    labels = _specialty_labels({c for r in latest.values() for c in r.specialties})
+    labels = specialty_labels({c for r in latest.values() for c in r.specialties})
     options = []
     for code, r in sorted(latest.items(), key=lambda item: item[1].title):
         types = {t.code for t in r.action_types.all()}
@@ -200,10 +201,6 @@ def _what_changes(
         notes.append(gettext("mêmes minimums par axe"))
     text = " ; ".join(notes)
     return text[0].upper() + text[1:] + "."
-
-
-def _specialty_labels(codes: set[str]) -> dict[str, str]:
-    return dict(Specialty.objects.filter(code__in=codes).values_list("code", "label"))
 
 
 class DateChangeRequestForm(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr is untyped

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from certipro.accounts.audit import Actor, record
 from certipro.accounts.grants import (
     GrantRefused,
     grant_support,
@@ -38,6 +37,7 @@ from certipro.accounts.permissions import (
     support_grant,
     viewer_role,
 )
+from certipro.audit.journal import Actor, record
 from certipro.directory.models import Professional
 from certipro.space.dashboard import build_dashboard
 from certipro.space.views_actions import _user, owner_page

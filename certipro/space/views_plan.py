@@ -23,7 +23,7 @@ from dsfr.forms import DsfrBaseForm
 from certipro.accounts.models import User
 from certipro.declarations.models import Declarant
 from certipro.directory.models import Exercise, Professional
-from certipro.space.dashboard import AXIS_LABELS
+from certipro.referentiels.specs import AXIS_LABELS
 from certipro.space.forms_actions import DateInput
 from certipro.space.models_plan import Plan, PlannedAction
 from certipro.space.plan import (

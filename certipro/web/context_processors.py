@@ -7,17 +7,15 @@ profile). It is edited in the admin, rarely (a notice banner, mourning): a minut
 
 from __future__ import annotations
 
-import hashlib
 import time
 from typing import Any
 
-from django.forms.models import model_to_dict
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from dsfr.models import DsfrConfig
 
 SECONDS = 60.0
-_KEPT: dict[str, tuple[float, DsfrConfig | None, str]] = {}
+_KEPT: dict[str, tuple[float, DsfrConfig | None]] = {}
 
 
 def site_config(request: HttpRequest) -> dict[str, Any]:
@@ -27,15 +25,8 @@ def site_config(request: HttpRequest) -> dict[str, Any]:
     if kept is None or now - kept[0] > SECONDS:
         # As django-dsfr: the configuration in the page's language, else the first one.
         config = DsfrConfig.objects.filter(language=language).first() or DsfrConfig.objects.first()
-        kept = _KEPT[language] = (now, config, _version(config))
-    # The version says when the header and footer kept by `kept_include` (templatetags/chrome.py)
-    # must be rendered again: an edit saved by another process shows within the minute too.
-    return {"SITE_CONFIG": kept[1], "SITE_CONFIG_VERSION": kept[2]}
-
-
-def _version(config: DsfrConfig | None) -> str:
-    values = {} if config is None else model_to_dict(config)
-    return hashlib.blake2b(repr(sorted(values.items())).encode(), digest_size=8).hexdigest()
+        kept = _KEPT[language] = (now, config)
+    return {"SITE_CONFIG": kept[1]}
 
 
 def forget() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_noop as _
 
 LABELS = (
-    # space.dashboard.AXIS_LABELS (D-20)
+    # referentiels.specs.AXIS_LABELS (D-20)
     _("Actualiser ses connaissances et ses compétences"),
     _("Renforcer la qualité de ses pratiques professionnelles"),
     _("Améliorer la relation avec ses patients"),

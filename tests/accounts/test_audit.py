@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from certipro.accounts.audit import Actor, record
-from certipro.accounts.models import AuditEntry
+from certipro.audit.journal import Actor, record
+from certipro.audit.models import AuditEntry
 
 
 @pytest.mark.django_db

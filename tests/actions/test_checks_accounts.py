@@ -16,7 +16,7 @@ from certipro.actions.models import Source
 from certipro.certification.bulk_io import read_accounts
 from certipro.certification.catalogue import load_catalogue
 from certipro.directory.models import Exercise
-from tests.actions.test_bulk import claims, people  # noqa: F401 - `people` is a fixture
+from tests.bench.test_loader import claims, people  # noqa: F401 - `people` is a fixture
 from tests.conftest import TODAY
 
 

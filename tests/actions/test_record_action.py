@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from certipro.accounts.audit import Actor
-from certipro.accounts.models import AuditEntry
 from certipro.actions.models import Action, ActionState, Channel, Source
 from certipro.actions.services import ActionRefused, Outcome, change_action_state, record_action
+from certipro.audit.journal import Actor
+from certipro.audit.models import AuditEntry
 from certipro.certification.models import StatusSnapshot
 from certipro.directory.models import Professional
 from tests.conftest import TODAY

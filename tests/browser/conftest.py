@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.space.psc_live import psc_live_fixture  # noqa: F401  (the psc_live fixture)
+from tests.accounts.psc_live import psc_live_fixture  # noqa: F401  (the psc_live fixture)
 
 # Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls from
 # it unless told that this is deliberate (the tests' own setup code, never the server's).
@@ -109,7 +109,7 @@ def check_accessibility(page: Any) -> Any:
 @pytest.fixture
 def demo_site(psc_live: str, settings: Any, tmp_path: Path) -> str:
     """The demo population of `make run`, loaded through the same entry points, on the live server
-    with the built-in Pro Santé Connect (tests/space/psc_live.py)."""
+    with the built-in Pro Santé Connect (tests/accounts/psc_live.py)."""
     from django.utils import timezone
 
     from certipro.demo.loader import load_demo

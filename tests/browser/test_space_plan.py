@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from certipro.accounts.audit import Actor
 from certipro.actions.models import Channel, Source
 from certipro.actions.services import ActionRefused, record_action
+from certipro.audit.journal import Actor
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import evaluate_exercises
 from certipro.declarations.services import create_declarant

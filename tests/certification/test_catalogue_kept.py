@@ -10,10 +10,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from certipro.accounts.audit import Actor
+from certipro.audit.journal import Actor
 from certipro.certification.catalogue import current_catalogue
+from certipro.entrypoints.referentiels import load_referentiel_files
 from certipro.referentiels.models import Referentiel
-from certipro.referentiels.services import load_referentiel_files
 from tests.conftest import TODAY
 from tests.space.test_dashboard_queries import MG_NEXT
 

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from certipro.certification.models import StatusSnapshot
+from certipro.directory.models import Profession, Specialty
 from tests.certification.test_bulk import FIELDS, reference, snapshots
 from tests.conftest import TODAY
 
@@ -69,21 +70,29 @@ def test_nightly_recompute_refuses_bad_arguments_with_a_message(args: list[str],
     assert not StatusSnapshot.objects.exists()
 
 
-@pytest.fixture
-def nomenclatures(transactional_db: None) -> None:
-    """A transactional test starts from a flushed database: the nomenclatures loaded again."""
-    from certipro.directory.nomenclatures import load
-    from certipro.directory.services_nomenclatures import load_nomenclatures
+@pytest.mark.django_db
+def test_d4_an_unknown_profession_code_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(CommandError) as raised:
+        nightly("--profession", "99")
+    assert str(raised.value) == "unknown profession code '99': expected one of 10, 21, 40, 50, 60, 70, 80"
 
-    load_nomenclatures(load)
+
+@pytest.mark.django_db
+def test_d4_without_professions_the_refusal_says_they_are_not_loaded() -> None:
+    Specialty.objects.all().delete()
+    Profession.objects.all().delete()
+    with pytest.raises(CommandError) as raised:
+        nightly("--profession", "10")
+    assert str(raised.value) == (
+        "unknown profession code '10': no professions are loaded (run manage.py load_nomenclatures)"
+    )
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="worker processes: PostgreSQL only")
 @pytest.mark.django_db(transaction=True)
-def test_nightly_recompute_in_worker_processes_writes_the_reference_snapshots(
-    nomenclatures: None, population: None
-) -> None:
-    """Committed data: the workers read it as of the command's exported snapshot."""
+def test_nightly_recompute_in_worker_processes_writes_the_reference_snapshots(population: None) -> None:
+    """Committed data: the workers read it as of the command's exported snapshot. The
+    nomenclatures need no fixture: the flush that ends a transactional test reloads them (D-4)."""
     expected = reference(TODAY)
     StatusSnapshot.objects.all().delete()
     assert (

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from certipro.accounts.audit import Actor
 from certipro.actions.models import Channel, Source
 from certipro.actions.services import record_action
+from certipro.audit.journal import Actor
 from certipro.directory.models import Professional
 from tests.conftest import TODAY
 
@@ -166,7 +166,7 @@ def test_d14_choosing_another_referentiel_applies_from_the_change_and_keeps_hist
     dr_martin: Professional,
 ) -> None:
     from certipro.directory.models import Holding
-    from certipro.directory.services import DirectoryError, choose_referentiel
+    from certipro.entrypoints.exercises import DirectoryError, choose_referentiel
 
     declare(dr_martin, "MG-COM", date(2024, 5, 1))
     exercise = dr_martin.exercises.get()

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from certipro.accounts.audit import Actor
 from certipro.actions.models import Action, ClaimFlag
+from certipro.audit.journal import Actor
 from certipro.declarations.services import create_declarant
 from tests.declarations.conftest import Api, declaration
 

@@ -8,8 +8,8 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 
-from certipro.accounts.audit import Actor
 from certipro.actions.models import Action
+from certipro.audit.journal import Actor
 from certipro.certification.models import StatusSnapshot
 from certipro.declarations.models import ApiToken
 from certipro.declarations.services import create_declarant

@@ -14,8 +14,8 @@ from django.test import Client
 
 from bench import csv_memory
 from bench import declarations as bench
-from certipro.accounts.models import AuditEntry
 from certipro.actions.models import Action, ActionTransition, ClaimFlag
+from certipro.audit.models import AuditEntry
 from certipro.certification.models import StatusSnapshot
 from certipro.declarations.models import Declarant
 from certipro.directory.models import Professional

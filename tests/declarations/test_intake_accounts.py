@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from certipro.accounts.audit import Actor
 from certipro.actions.models import Action, Channel, Source
+from certipro.audit.journal import Actor
 from certipro.certification.bulk_io import read_accounts
 from certipro.certification.models import StatusSnapshot
 from certipro.certification.status import refresh_status

@@ -30,10 +30,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from certipro.accounts.audit import Actor
-from certipro.accounts.models import AuditEntry
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
 from certipro.actions.services import Outcome, Recorded, record_action
+from certipro.audit.journal import Actor
+from certipro.audit.models import AuditEntry
 from certipro.certification.catalogue import current_catalogue
 from certipro.certification.models import StatusSnapshot
 from certipro.certification.status import recompute
@@ -122,7 +122,7 @@ def way(request: pytest.FixtureRequest) -> Way:
 
 @pytest.fixture
 def publish_shared(referentiels: None, write_file: Callable[[str, str], Path]) -> Callable[[], None]:
-    from certipro.referentiels.services import load_referentiel_files
+    from certipro.entrypoints.referentiels import load_referentiel_files
 
     def publish() -> None:
         load_referentiel_files(

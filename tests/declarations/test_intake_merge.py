@@ -13,10 +13,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from certipro.accounts.audit import Actor
-from certipro.accounts.models import AuditEntry
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, ClaimFlag, Source
 from certipro.actions.services import change_action_state, record_action
+from certipro.audit.journal import Actor
+from certipro.audit.models import AuditEntry
 from certipro.certification.catalogue import current_catalogue
 from certipro.declarations import intake_sql
 from certipro.declarations.intake_merge import pick

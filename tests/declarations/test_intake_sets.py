@@ -13,10 +13,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from certipro.accounts.audit import Actor
-from certipro.accounts.models import AuditEntry
 from certipro.actions.models import Action, ActionTransition, Channel, ClaimFlag, Source
 from certipro.actions.services import Outcome, record_action
+from certipro.audit.journal import Actor
+from certipro.audit.models import AuditEntry
 from certipro.certification.bulk import refresh_exercises
 from certipro.certification.catalogue import current_catalogue, load_catalogue
 from certipro.certification.models import StatusSnapshot

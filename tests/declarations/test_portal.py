@@ -13,9 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from certipro.accounts.audit import Actor
-from certipro.accounts.models import AuditEntry, User
+from certipro.accounts.models import User
 from certipro.actions.models import Action, Channel
+from certipro.audit.journal import Actor
+from certipro.audit.models import AuditEntry
 from certipro.declarations.api import token_actor
 from certipro.declarations.intake import judge_batch
 from certipro.declarations.models import ApiToken, Declarant

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from certipro.accounts.audit import Actor
+from certipro.audit.journal import Actor
 from certipro.declarations.services import create_declarant
 from tests.declarations.conftest import Api
 

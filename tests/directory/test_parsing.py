@@ -42,6 +42,17 @@ KNOWN = Known(
     practice_modes=frozenset({"L", "S", "M", "A", "B"}),
 )
 
+# D-4: an unknown code is refused with what was expected (long lists cut after 8 codes).
+EXPECTED_PROFESSION = "expected one of 10, 21, 40, 50, 60, 70, 80"
+EXPECTED_SPECIALTY_OF_10 = (
+    "expected a specialty of profession 10: SM01, SM02, SM03, SM04, SM05, SM06, SM07, SM08, … "
+    "(95 specialties)"
+)
+EXPECTED_DEPARTMENT = (
+    f"expected one of 01, 02, 03, 04, 05, 06, 07, 08, … ({len(KNOWN.departments)} departments)"
+)
+EXPECTED_MODE = "expected one of A, B, L, M, S"
+
 # Luhn-valid fake RPPS numbers.
 RPPS_A = "10000000017"
 RPPS_B = "10000000025"
@@ -189,11 +200,11 @@ def test_registration_date_today_is_accepted() -> None:
         (f"{RPPS_A},Martin,Claire,,,,75,L,2018-09-08", "line 2: profession: is required"),
         (
             f"{RPPS_A},Martin,Claire,,26,,75,L,2018-09-08",
-            "line 2: profession: unknown profession '26'",
+            f"line 2: profession: unknown profession '26': {EXPECTED_PROFESSION}",
         ),
         (
             f"{RPPS_A},Martin,Claire,,10,SM99,75,L,2018-09-08",
-            "line 2: specialties: unknown specialty 'SM99'",
+            f"line 2: specialties: unknown specialty 'SM99': {EXPECTED_SPECIALTY_OF_10}",
         ),
         (
             f"{RPPS_A},Martin,Claire,,60,SM54,75,L,2018-09-08",
@@ -202,15 +213,15 @@ def test_registration_date_today_is_accepted() -> None:
         (f"{RPPS_A},Martin,Claire,,10,,,L,2018-09-08", "line 2: department: is required"),
         (
             f"{RPPS_A},Martin,Claire,,10,,1,L,2018-09-08",
-            "line 2: department: unknown department '1'",
+            f"line 2: department: unknown department '1': {EXPECTED_DEPARTMENT}",
         ),
         (
             f"{RPPS_A},Martin,Claire,,10,,075,L,2018-09-08",
-            "line 2: department: unknown department '075'",
+            f"line 2: department: unknown department '075': {EXPECTED_DEPARTMENT}",
         ),
         (
             f"{RPPS_A},Martin,Claire,,10,,75,X,2018-09-08",
-            "line 2: practice_mode: unknown practice mode 'X'",
+            f"line 2: practice_mode: unknown practice mode 'X': {EXPECTED_MODE}",
         ),
         (f"{RPPS_A},Martin,Claire,,10,,75,L,", "line 2: registration_date: is required"),
         (
@@ -248,9 +259,9 @@ def test_project_row_reports_all_its_problems() -> None:
         "line 2: last_name: is required",
         "line 2: email: is not a plausible e-mail address: 'nope'",
         "line 2: specialties: SCD01 is not a specialty of profession 10",
-        "line 2: specialties: unknown specialty 'SM99'",
-        "line 2: department: unknown department '99'",
-        "line 2: practice_mode: unknown practice mode 'Z'",
+        f"line 2: specialties: unknown specialty 'SM99': {EXPECTED_SPECIALTY_OF_10}",
+        f"line 2: department: unknown department '99': {EXPECTED_DEPARTMENT}",
+        f"line 2: practice_mode: unknown practice mode 'Z': {EXPECTED_MODE}",
         "line 2: registration_date: 2031-01-01 is after today (2026-11-22)",
     ]
 
@@ -810,3 +821,51 @@ def test_annuaire_sample_parses_cleanly() -> None:
     assert departments["FERRAND"] == "33"
     assert departments["LECLERCQ"] == "59"
     assert departments["MOREAU"] is None
+
+
+# -- D-4: a code the database does not know is refused with the code named -----------------------
+
+NOTHING_LOADED = Known(
+    professions=frozenset(), specialties={}, departments=frozenset(), practice_modes=frozenset()
+)
+
+
+@pytest.mark.parametrize("data", [project(GOOD_ROW), annuaire(annuaire_line())], ids=["project", "annuaire"])
+def test_d4_without_nomenclatures_the_file_is_refused_saying_they_are_not_loaded(data: bytes) -> None:
+    # Not a row refused "must be one of" nothing, nor (in the extract) every line silently skipped.
+    with pytest.raises(DirectoryFileError) as raised:
+        open_directory(io.BytesIO(data), known=NOTHING_LOADED, today=TODAY)
+
+    assert str(raised.value) == (
+        "no row can be imported: no professions are loaded (run manage.py load_nomenclatures)"
+    )
+
+
+def test_d4_an_empty_nomenclature_is_named_not_offered_as_an_empty_list() -> None:
+    only_professions = Known(
+        professions=KNOWN.professions, specialties={}, departments=frozenset(), practice_modes=frozenset()
+    )
+    reader = open_directory(io.BytesIO(project(GOOD_ROW)), known=only_professions, today=TODAY)
+
+    assert problems(list(reader)) == [
+        "line 2: specialties: unknown specialty 'SM54': no specialties are loaded "
+        "(run manage.py load_nomenclatures)",
+        "line 2: department: unknown department '75': no departments are loaded "
+        "(run manage.py load_nomenclatures)",
+        "line 2: practice_mode: unknown practice mode 'L': no practice modes are loaded "
+        "(run manage.py load_nomenclatures)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("profession", "expected"),
+    [
+        ("40", "expected a specialty of profession 40: SCD01, SCD02, SCD03"),
+        ("50", "profession 50 has no specialties"),
+        ("99", "expected one of SCD01, SCD02, SCD03, SI01, SI02, SI03, SI04, SI05, … (106 specialties)"),
+    ],
+)
+def test_d4_an_unknown_specialty_says_which_ones_the_profession_has(profession: str, expected: str) -> None:
+    _, items = parse(project(f"{RPPS_A},Martin,Claire,,{profession},SX01,75,L,2018-09-08"))
+
+    assert f"line 2: specialties: unknown specialty 'SX01': {expected}" in problems(items)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.test import Client
 
-from certipro.accounts.models import AuditEntry, User
+from certipro.accounts.models import User
+from certipro.audit.models import AuditEntry
 from certipro.directory.models import Professional
 from certipro.notifications.models import EmailState, Notification
 from tests.notifications.conftest import Sink

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from certipro.accounts.audit import Actor
 from certipro.actions.models import ActionState, Source
 from certipro.actions.services import change_action_state
+from certipro.audit.journal import Actor
 from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
-from certipro.directory.services import record_interruption
+from certipro.entrypoints.exercises import record_interruption
+from certipro.entrypoints.referentiels import load_referentiel_files
 from certipro.notifications.kinds import Kind, render
 from certipro.notifications.models import Notification
-from certipro.referentiels.services import load_referentiel_files
 from tests.conftest import MG, TODAY
 from tests.space.test_actions_space import declare
 

@@ -8,7 +8,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from certipro.accounts.models import AuditEntry, User
+from certipro.accounts.models import User
+from certipro.audit.models import AuditEntry
 from certipro.directory.models import Professional
 from certipro.notifications.kinds import OPTIONAL, Kind
 from certipro.notifications.models import Notification, Preferences

@@ -201,9 +201,20 @@ SINGLE_FIELD_CASES = [
     ("version", "  ", "version", "must not be empty"),
     ("title", "", "title", "must not be empty"),
     ("title", None, "title", "must be a non-empty string"),
-    ("profession", "11", "profession", "must be one of 10, 21, 40, 50, 60, 70, 80"),
+    ("profession", "11", "profession", "unknown profession 11: expected one of 10, 21, 40, 50, 60, 70, 80"),
+    (
+        "profession",
+        ["10"],
+        "profession",
+        "must be a profession code: expected one of 10, 21, 40, 50, 60, 70, 80",
+    ),
     ("specialties", "SM54", "specialties", "must be a list of specialty codes"),
-    ("specialties", ["SM99"], "specialties", "unknown specialty SM99"),
+    (
+        "specialties",
+        ["SM99"],
+        "specialties",
+        "unknown specialty SM99: expected a specialty of profession 10: SM26, SM53, SM54",
+    ),
     ("specialties", ["SCD01"], "specialties", "SCD01 is a specialty of profession 40, not 10"),
     ("specialties", [54], "specialties", "item 0 must be a specialty code"),
     ("published_on", "2026-02-30", "published_on", "2026-02-30 is not a valid date"),
@@ -383,3 +394,31 @@ def test_oversized_file_on_disk_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ReferentielFileError) as caught:
         read_referentiel_file(path, known_professions=PROFESSIONS)
     assert caught.value.lines() == [f"{path}: the file is larger than 5 MB"]
+
+
+# D-4: a code the database does not know is refused with the code named ------------------------
+
+
+def test_d4_without_professions_the_message_says_they_are_not_loaded_not_one_of_nothing() -> None:
+    with pytest.raises(ReferentielFileError) as caught:
+        parse_referentiel(VALID_YAML, filename="med-mg.yaml", known_professions=(), known_specialties={})
+
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("profession", "unknown profession 10: no professions are loaded (run manage.py load_nomenclatures)"),
+        (
+            "specialties",
+            "unknown specialty SM54: no specialties are loaded (run manage.py load_nomenclatures)",
+        ),
+        (
+            "specialties",
+            "unknown specialty SM26: no specialties are loaded (run manage.py load_nomenclatures)",
+        ),
+    ]
+
+
+def test_d4_an_unknown_specialty_of_an_unknown_profession_lists_every_known_one() -> None:
+    document = valid() | {"profession": "11", "specialties": ["SM99"]}
+
+    assert ("specialties", "unknown specialty SM99: expected one of SCD01, SM26, SM53, SM54") in problems_of(
+        document
+    )

@@ -16,11 +16,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from certipro.accounts.audit import Actor
 from certipro.accounts.models import User
 from certipro.actions.checks import ActionRefused
 from certipro.actions.models import Action, ActionState, Channel, Source
 from certipro.actions.services import record_action
+from certipro.audit.journal import Actor
 from certipro.certification.models import StatusSnapshot
 from certipro.directory.models import Professional
 from certipro.referentiels.models import ActionType

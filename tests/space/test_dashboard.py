@@ -13,10 +13,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from certipro.accounts.audit import Actor
-from certipro.accounts.models import AuditEntry, User
+from certipro.accounts.models import User
 from certipro.actions.models import Action, ActionState, Channel, Source
 from certipro.actions.services import change_action_state, record_action
+from certipro.audit.journal import Actor
+from certipro.audit.models import AuditEntry
 from certipro.directory.models import Professional
 from certipro.space.models import Activation, ExerciseReport
 from tests.conftest import TODAY
@@ -175,10 +176,18 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_number_of_actions(
             dr_martin, ["MG-FC", "MG-EPP", "MG-COM", "MG-STRESS"][n % 4], end=date(2024, 1, 1) + timedelta(n)
         )
     assert count() == few
-    # Session, user, the page's facts, actions, specialties (test_dashboard_queries.py pins them by table).
+    # Session, user, the visit, the référentiels' version, periods with snapshots, actions,
+    # holdings, exemptions, specialties (test_dashboard_queries.py pins them by table).
     cache.clear()
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(9):
         activated.get("/mon-espace/")
+
+
+def test_an_account_without_exercise_shows_no_period(activated: Client, dr_martin: Professional) -> None:
+    dr_martin.exercises.all().delete()
+    assert "Aucune période de certification n'est ouverte pour vous aujourd'hui." in text(
+        activated.get("/mon-espace/")
+    )
 
 
 def test_signing_out_ends_the_session(activated: Client) -> None:

@@ -17,8 +17,9 @@ from django.test import Client
 from django.utils import translation
 
 from certipro.accounts.grants import GrantRefused, grant_support
-from certipro.accounts.models import AuditEntry, User
+from certipro.accounts.models import User
 from certipro.accounts.models_grants import Cnp
+from certipro.audit.models import AuditEntry
 from certipro.directory.models import Professional
 from certipro.space.evidence import EvidenceRefused, check_file
 from certipro.space.models import Activation

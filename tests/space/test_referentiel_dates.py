@@ -12,10 +12,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from certipro.accounts.audit import Actor
-from certipro.accounts.models import AuditEntry, User
+from certipro.accounts.models import User
 from certipro.actions.models import Channel, Source
 from certipro.actions.services import record_action
+from certipro.audit.journal import Actor
+from certipro.audit.models import AuditEntry
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import evaluate_exercises
 from certipro.directory.models import Holding, Professional

@@ -14,10 +14,11 @@ from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
-from certipro.accounts.audit import Actor
-from certipro.accounts.models import AuditEntry, User
+from certipro.accounts.models import User
 from certipro.actions.models import Action, Channel, Source
 from certipro.actions.services import record_action
+from certipro.audit.journal import Actor
+from certipro.audit.models import AuditEntry
 from certipro.directory.models import Professional
 from certipro.space import synthese as synthese_module
 from certipro.space.models import Activation

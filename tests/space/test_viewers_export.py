@@ -16,9 +16,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from certipro.accounts.audit import Actor, record
-from certipro.accounts.models import AuditEntry, User
+from certipro.accounts.models import User
 from certipro.actions.models import Source
+from certipro.audit.journal import Actor, record
+from certipro.audit.models import AuditEntry
 from certipro.directory.models import Professional
 from certipro.space.models import Activation
 from tests.space.test_actions_space import PDF, declare, text

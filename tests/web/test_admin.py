@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from certipro.accounts.models import AuditEntry, User
+from certipro.accounts.models import User
 from certipro.actions.models import Action
+from certipro.audit.models import AuditEntry
 from certipro.directory.models import Professional
 
 
@@ -27,7 +28,7 @@ def admin_client(client: Client, dr_martin: Professional) -> Client:
         "/admin/certification/period/",
         "/admin/actions/action/",
         "/admin/actions/action/add/",
-        "/admin/accounts/auditentry/",
+        "/admin/audit/auditentry/",
         "/admin/actions/claimflag/",
         "/admin/declarations/declarant/",
         "/admin/declarations/apitoken/",
@@ -87,7 +88,7 @@ def test_a_refused_action_shows_the_reason_and_keeps_the_form(admin_client: Clie
 def test_the_audit_journal_cannot_be_edited_in_the_admin(admin_client: Client) -> None:
     entry = AuditEntry.objects.first()
     assert entry is not None
-    response = admin_client.post(f"/admin/accounts/auditentry/{entry.pk}/delete/", {"post": "yes"})
+    response = admin_client.post(f"/admin/audit/auditentry/{entry.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 

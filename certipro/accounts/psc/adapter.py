@@ -21,7 +21,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from certipro.accounts.audit import Actor, record
 from certipro.accounts.models import User
 from certipro.accounts.psc.claims import (
     SignInRefused,
@@ -31,6 +30,7 @@ from certipro.accounts.psc.claims import (
 )
 from certipro.accounts.psc.config import PROVIDER_ID
 from certipro.accounts.psc.logout import remember_id_token
+from certipro.audit.journal import Actor, record
 from certipro.directory.models import Professional
 
 logger = logging.getLogger("certipro.psc")

@@ -21,6 +21,7 @@ from .counting import (
     Evaluation,
     ReferentielRules,
     action_axes,
+    axis_status,
     evaluate,
 )
 from .cycles import (
@@ -54,6 +55,7 @@ __all__ = [
     "assign_counts",
     "assign_mask_counts",
     "assignment_timeline",
+    "axis_status",
     "codes_on",
     "current_versions",
     "evaluate",

@@ -119,8 +119,8 @@ def _required(
     return required
 
 
-def _axis_status(axis: int, required: int, counted: int, exempt_axes: frozenset[int]) -> str:
-    # D-24: Dispensé / Complet / En cours.
+def axis_status(axis: int, required: int, counted: int, exempt_axes: frozenset[int]) -> str:
+    """D-24: Dispensé / Complet / En cours (also for the figures a status snapshot stores)."""
     if axis in exempt_axes:
         return EXEMPT
     return COMPLETE if counted >= required else IN_PROGRESS
@@ -183,7 +183,7 @@ def evaluate(
             axis=axis,
             required=required[axis],
             counted=counted[axis],
-            status=_axis_status(axis, required[axis], counted[axis], exempt_axes),
+            status=axis_status(axis, required[axis], counted[axis], exempt_axes),
         )
         for axis in AXES
     )

@@ -15,9 +15,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from certipro.accounts.audit import Actor, record
 from certipro.accounts.models import User
 from certipro.actions.models import Channel
+from certipro.audit.journal import Actor, record
 from certipro.declarations.intake import judge_batch
 from certipro.declarations.models import Declarant
 from certipro.declarations.portal.csvfile import CsvProblem, Record, records

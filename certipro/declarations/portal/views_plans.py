@@ -18,17 +18,16 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from certipro.accounts.audit import Actor, record
+from certipro.audit.journal import Actor, record
 from certipro.declarations.models import Declarant, DeclarantKind
 from certipro.declarations.portal.views import Portal, _page, _portal, _render, _user
-from certipro.space.dashboard import AXIS_LABELS
+from certipro.referentiels.specs import AXIS_LABELS, PRIVATE_AXIS
 from certipro.space.models_plan import Plan, PlannedAction
 from certipro.space.plan import plannable_types, type_titles
 from certipro.space.plan_rules import AxisForecast
 from certipro.space.plan_sharing import PlanSummary, summarize_plans
 
 PLANS_PER_PAGE = 25
-PRIVATE_AXIS = 4  # D-40: its content is the professional's alone
 
 
 def _employer(request: HttpRequest, declarant_id: int) -> Portal:

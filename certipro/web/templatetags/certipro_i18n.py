@@ -11,7 +11,7 @@ register = template.Library()
 @register.filter
 def time_left(days: int) -> str:
     """Days in words a person reads at a glance, in the page's language: "5 ans et 1 mois",
-    "3 mois", "12 jours" (`space.dashboard.time_left`, whose result is French only)."""
+    "3 mois", "12 jours"."""
     if days < 61:
         return ngettext("%(n)d jour", "%(n)d jours", days) % {"n": days}
     years, months = days // 365, (days % 365) // 30

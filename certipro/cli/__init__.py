@@ -1,0 +1,1 @@
+"""The command line: every management command of CertiPro (the contracts name them)."""
