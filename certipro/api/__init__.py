@@ -4,7 +4,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 
-from certipro.certification.api import router as certification_router
+from certipro.api.certification import router as certification_router
 from certipro.declarations.api import router as declarations_router
 
 api = NinjaAPI(

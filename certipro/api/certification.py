@@ -14,7 +14,7 @@ from certipro.audit.journal import Actor, record
 from certipro.certification.catalogue import current_catalogue
 from certipro.certification.evaluation import evaluate_exercises
 from certipro.certification.queries import CurrentPeriod, current_periods, snapshot_object
-from certipro.certification.schemas import CertificationStatus
+from certipro.api.schemas import CertificationStatus
 from certipro.certification.status import status_object
 from certipro.directory.models import Professional
 
