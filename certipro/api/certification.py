@@ -10,11 +10,11 @@ from django.utils import timezone
 from ninja import Router
 
 from certipro.accounts.permissions import account_scope, can_view_account, is_owner, viewer_role
+from certipro.api.schemas import CertificationStatus
 from certipro.audit.journal import Actor, record
 from certipro.certification.catalogue import current_catalogue
 from certipro.certification.evaluation import evaluate_exercises
 from certipro.certification.queries import CurrentPeriod, current_periods, snapshot_object
-from certipro.api.schemas import CertificationStatus
 from certipro.certification.status import status_object
 from certipro.directory.models import Professional
 

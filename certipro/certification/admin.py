@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from certipro.certification.models import Period, PeriodTransition, StatusSnapshot
 from certipro.core.admin import ReadOnlyAdminMixin
+from certipro.directory.admin import ProfessionalAdmin
 
 
 class TransitionInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]
@@ -55,3 +56,15 @@ class PeriodAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-ar
     def snapshot_status(self, obj: Period) -> str:
         snapshot = getattr(obj, "snapshot", None)
         return f"{snapshot.status} ({snapshot.progress:.0%})" if snapshot else "—"
+
+
+class PeriodInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]
+    model = Period
+    fields = ("exercise", "start", "end", "kind", "state")
+    readonly_fields = fields
+    extra = 0
+
+
+# A professional's periods shown on their page of the admin: certification extends the directory's
+# admin, which knows nothing of periods (the directory is below certification, decision 0006).
+ProfessionalAdmin.inlines = [*ProfessionalAdmin.inlines, PeriodInline]

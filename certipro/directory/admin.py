@@ -1,6 +1,5 @@
 from django.contrib import admin
 
-from certipro.certification.models import Period
 from certipro.core.admin import ReadOnlyAdminMixin
 from certipro.directory.models import Exercise, Holding, Interruption, Professional, Specialty
 
@@ -12,20 +11,13 @@ class ExerciseInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[t
     extra = 0
 
 
-class PeriodInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]
-    model = Period
-    fields = ("exercise", "start", "end", "kind", "state")
-    readonly_fields = fields
-    extra = 0
-
-
 @admin.register(Professional)
 class ProfessionalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Identity comes from the national directory (D-2): corrected by an import, never by hand."""
 
     list_display = ("rpps", "last_name", "first_name", "email", "rpps_luhn_valid")
     search_fields = ("=rpps", "last_name", "first_name")
-    inlines = [ExerciseInline, PeriodInline]
+    inlines = [ExerciseInline]  # and the periods: certification/admin.py
 
 
 class HoldingInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]

@@ -1,7 +1,13 @@
 from django.urls import path
 
-from certipro.notifications import views as views_notifications
-from certipro.space import views, views_actions, views_documents, views_grants, views_plan
+from certipro.space import (
+    views,
+    views_actions,
+    views_documents,
+    views_grants,
+    views_notifications,
+    views_plan,
+)
 
 app_name = "space"
 
@@ -36,7 +42,7 @@ urlpatterns = [
     path("plan/<str:profession>/ajouter/", views_plan.plan_add, name="plan_add"),
     path("plan/<str:profession>/<int:pk>/retrait/", views_plan.plan_remove, name="plan_remove"),
     path("plan/<str:profession>/partage/", views_plan.plan_share, name="plan_share"),
-    # Mes notifications (certipro/notifications/views.py): the inbox and the e-mail choices.
+    # Mes notifications (certipro/space/views_notifications.py): the inbox and the e-mail choices.
     path("notifications/", views_notifications.inbox, name="notifications"),
     path("notifications/tout-lu/", views_notifications.read_all, name="notifications_read_all"),
     path("notifications/preferences/", views_notifications.preferences, name="notification_preferences"),

@@ -50,6 +50,17 @@ def test_admin_detail_pages_answer(admin_client: Client, dr_martin: Professional
         assert admin_client.get(path).status_code == 200, path
 
 
+@pytest.mark.django_db
+def test_a_professionals_admin_page_shows_their_periods(
+    admin_client: Client, dr_martin: Professional
+) -> None:
+    """The directory's admin knows nothing of periods: certification adds their inline to it."""
+    period = dr_martin.periods.get()
+    page = admin_client.get(f"/admin/directory/professional/{dr_martin.pk}/change/").content.decode()
+    assert period.start.isoformat() in page or f"{period.start:%d/%m/%Y}" in page
+    assert "period_set" in page or "periods-TOTAL_FORMS" in page
+
+
 def _add(client: Client, **fields: str) -> object:
     data = {
         "rpps": "10000000017",

@@ -11,11 +11,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from certipro.audit.journal import Actor
 from certipro.directory.models import Professional
-from certipro.notifications.forms import PreferencesForm
 from certipro.notifications.kinds import OPTIONAL, SPECS
 from certipro.notifications.kinds import render as render_text
 from certipro.notifications.models import Notification
 from certipro.notifications.services import mark_read, preferences_of, save_preferences
+from certipro.space.forms_notifications import PreferencesForm
 from certipro.space.views_actions import _user, owner_page
 
 PER_PAGE = 20
