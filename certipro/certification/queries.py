@@ -19,6 +19,7 @@ from typing import Any
 from certipro.certification.evaluation import PeriodView, period_as_of, rules_config
 from certipro.certification.models import Period, StatusSnapshot
 from certipro.certification.rules import AXES, axis_status, pace
+from certipro.certification.status import contract_object
 from certipro.directory.models import Exercise
 
 
@@ -68,32 +69,14 @@ def snapshot_object(current: CurrentPeriod, *, rpps: str, today: date) -> dict[s
         slots_required=slots_required,
         config=rules_config(),
     )
-    return {
-        "rpps": rpps,
-        "profession": current.exercise.profession_id,
-        "cycle": {
-            "start": view.start.isoformat(),
-            "end": view.end.isoformat(),
-            "kind": view.kind,
-            "state": view.state,
-        },
-        "referentiels": [label for label in snapshot.referentiels.split(",") if label],
-        "axes": [
-            {
-                "axis": a,
-                "required": required[a],
-                "counted": counted[a],
-                "status": axis_status(a, required[a], counted[a], exempt),
-            }
-            for a in AXES
-        ],
-        "progress": snapshot.progress,
-        "status": snapshot.status,
-        "pace": {
-            "state": snapshot.pace,
-            "elapsed_share": today_pace.elapsed_share,
-            "done_share": today_pace.done_share,
-            "days_left": today_pace.days_left,
-            "remaining_slots": today_pace.remaining_slots,
-        },
-    }
+    return contract_object(
+        rpps=rpps,
+        profession=current.exercise.profession_id,
+        period=view,
+        referentiels=[label for label in snapshot.referentiels.split(",") if label],
+        axes=[(a, required[a], counted[a], axis_status(a, required[a], counted[a], exempt)) for a in AXES],
+        progress=snapshot.progress,
+        status=snapshot.status,
+        pace_state=snapshot.pace,
+        pace=today_pace,
+    )

@@ -26,27 +26,53 @@ SNAPSHOT_FIELDS = [
 
 
 def status_object(status: ExerciseStatus) -> dict[str, Any]:
-    """The JSON object of contracts/status.md, plus a `pace` block (additions are allowed)."""
-    evaluation, period = status.evaluation, status.period
-    pace = evaluation.pace
+    """The object of contracts/status.md from the engine's evaluation."""
+    evaluation = status.evaluation
+    return contract_object(
+        rpps=status.exercise.professional.rpps,
+        profession=status.exercise.profession_id,
+        period=status.period,
+        referentiels=list(evaluation.referentiels),
+        axes=[(a.axis, a.required, a.counted, a.status) for a in evaluation.axes],
+        progress=evaluation.progress,
+        status=evaluation.status,
+        pace_state=evaluation.pace.state,
+        pace=evaluation.pace,
+    )
+
+
+def contract_object(
+    *,
+    rpps: str,
+    profession: str,
+    period: Any,
+    referentiels: list[str],
+    axes: list[tuple[int, int, int, str]],
+    progress: float,
+    status: str,
+    pace_state: str,
+    pace: Any,
+) -> dict[str, Any]:
+    """The JSON object of contracts/status.md, plus a `pace` block (additions are allowed): the one
+    place that writes its shape, whether the figures come from the engine or from a snapshot."""
     return {
-        "rpps": status.exercise.professional.rpps,
-        "profession": status.exercise.profession_id,
+        "rpps": rpps,
+        "profession": profession,
         "cycle": {
             "start": period.start.isoformat(),
             "end": period.end.isoformat(),
             "kind": period.kind,
             "state": period.state,
         },
-        "referentiels": list(evaluation.referentiels),
+        "referentiels": referentiels,
         "axes": [
-            {"axis": a.axis, "required": a.required, "counted": a.counted, "status": a.status}
-            for a in evaluation.axes
+            {"axis": axis, "required": required, "counted": counted, "status": state}
+            for axis, required, counted, state in axes
         ],
-        "progress": evaluation.progress,
-        "status": evaluation.status,
+        "progress": progress,
+        "status": status,
         "pace": {
-            "state": pace.state,
+            "state": pace_state,
             "elapsed_share": round(pace.elapsed_share, 4),
             "done_share": round(pace.done_share, 4),
             "days_left": pace.days_left,
