@@ -1,10 +1,9 @@
-"""Writes of new and changed claims, shared by the loaders (`actions.bulk.record_actions_bulk`)
-and the declaration intake (`declarations/intake.py`, `intake_merge.py`): COPY on PostgreSQL,
-`bulk_create` elsewhere, the same rows `record_action` writes.
+"""The rows of new and changed claims, for `actions.claims.record_claims` (and the benchmark's
+loader, `actions.bulk.record_actions_bulk`): COPY on PostgreSQL, `bulk_create` elsewhere.
 
-`insert_actions` writes new claims' rows (action, transition and, for the declaration API, one
-audit entry each); `log_actions` writes the transitions and audit entries of actions already
-written (the intake's set-based D-33 merges).
+`insert_actions` writes new claims' rows (action, transition and, with `audit_each`, one audit
+entry each); `log_actions` writes the transitions and audit entries of actions just rewritten
+(D-32 corrections, D-33 merges), each with its own states and outcome.
 """
 
 from __future__ import annotations
@@ -21,8 +20,7 @@ from django.utils import timezone
 
 from certipro.accounts.audit import Actor, record_many
 from certipro.accounts.models import AuditEntry
-from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
-from certipro.actions.services import Outcome
+from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Outcome, Source
 
 
 class NewAction(NamedTuple):
@@ -73,10 +71,10 @@ def insert_actions(
         ],
         batch_size=2000,
     )
-    _create_log(
-        [Logged(a.pk, a.professional_id, a.type_code, a.end_date) for a in actions],
-        _Log(Outcome.ACCEPTED, "", state, source, actor, audit_each),
-    )
+    log = [
+        Logged(a.pk, a.professional_id, a.type_code, a.end_date, "", state, Outcome.ACCEPTED) for a in actions
+    ]
+    _create_log(log, source, actor, audit_each)
     return [a.pk for a in actions]
 
 
@@ -87,73 +85,56 @@ class Logged(NamedTuple):
     professional_id: int
     type_code: str
     end_date: date
-
-
-class _Log(NamedTuple):
-    """What the transitions and audit entries of one kind of write share."""
-
-    outcome: Outcome
     from_state: str
     to_state: str
-    source: Source
-    actor: Actor
-    audit_each: bool
+    outcome: Outcome
 
 
-def log_actions(
-    logged: Sequence[Logged],
-    *,
-    outcome: Outcome,
-    from_state: str,
-    to_state: str,
-    source: Source,
-    actor: Actor,
-) -> None:
-    """The rest of what `record_action` writes for each action it wrote: the transition
-    (`from_state` → `to_state`, the outcome as reason) and the `action.<outcome>` audit entry
-    (D-41). COPY on PostgreSQL, bulk_create elsewhere."""
+def log_actions(logged: Sequence[Logged], *, source: Source, actor: Actor) -> None:
+    """The transition (`from_state` → `to_state`, the outcome as reason) and the
+    `action.<outcome>` audit entry (D-41) of each action just rewritten. COPY on PostgreSQL,
+    bulk_create elsewhere."""
     if not logged:
         return
-    log = _Log(outcome, from_state, to_state, source, actor, True)
     if connection.vendor != "postgresql":
-        _create_log(logged, log)
+        _create_log(logged, source, actor, True)
         return
     with connection.wrap_database_errors, connection.cursor() as cursor:
-        _copy_log(cursor, logged, log, timezone.now().isoformat())
+        _copy_log(cursor, logged, source, actor, True, timezone.now().isoformat())
 
 
-def _create_log(logged: Sequence[Logged], log: _Log) -> None:
+def _create_log(logged: Sequence[Logged], source: Source, actor: Actor, audit_each: bool) -> None:
     ActionTransition.objects.bulk_create(
         [
             ActionTransition(
                 action_id=a.action_id,
                 professional_id=a.professional_id,
-                from_state=log.from_state,
-                to_state=log.to_state,
-                actor_label=log.actor.label,
-                reason=log.outcome.value,
+                from_state=a.from_state,
+                to_state=a.to_state,
+                actor_label=actor.label,
+                reason=a.outcome.value,
             )
             for a in logged
         ],
         batch_size=2000,
     )
-    if log.audit_each:
+    if audit_each:
         record_many(
             (
                 {
-                    "verb": f"action.{log.outcome.value}",
+                    "verb": f"action.{a.outcome.value}",
                     "professional_id": a.professional_id,
                     "obj": Action(pk=a.action_id),  # the journal names the object by kind and id
-                    "data": _audit_data(a.type_code, a.end_date, log.source),
+                    "data": audit_data(a.type_code, a.end_date, source),
                 }
                 for a in logged
             ),
-            actor=log.actor,
+            actor=actor,
         )
 
 
-def _audit_data(type_code: str, end_date: date, source: Source) -> dict[str, str]:
-    # What `record_action` journals for a claim it records (accepted, merged or updated).
+def audit_data(type_code: str, end_date: date, source: Source) -> dict[str, str]:
+    # What the journal keeps of a claim recorded (accepted, merged or updated).
     return {"type_code": type_code, "end_date": end_date.isoformat(), "source": source.value}
 
 
@@ -199,34 +180,41 @@ def _copy(
         _copy_text(cursor, f"COPY {table} ({_ACTION_COLUMNS}) FROM STDIN", lines.getvalue())
         _copy_log(
             cursor,
-            [Logged(pk, n.professional_id, n.type_code, n.end_date) for pk, n in zip(pks, new, strict=True)],
-            _Log(Outcome.ACCEPTED, "", state, source, actor, audit_each),
+            [
+                Logged(pk, n.professional_id, n.type_code, n.end_date, "", state, Outcome.ACCEPTED)
+                for pk, n in zip(pks, new, strict=True)
+            ],
+            source,
+            actor,
+            audit_each,
             stamp,
         )
     return pks
 
 
-def _copy_log(cursor: object, logged: Sequence[Logged], log: _Log, stamp: str) -> None:
-    label, outcome = _escape(log.actor.label), log.outcome.value
+def _copy_log(
+    cursor: object, logged: Sequence[Logged], source: Source, actor: Actor, audit_each: bool, stamp: str
+) -> None:
+    label = _escape(actor.label)
     lines = io.StringIO()
     for a in logged:
         lines.write(
-            f"{a.action_id}\t{a.professional_id}\t{stamp}\t{log.from_state}\t{log.to_state}\t{label}\t{outcome}\n"
+            f"{a.action_id}\t{a.professional_id}\t{stamp}\t{a.from_state}\t{a.to_state}\t{label}\t{a.outcome.value}\n"
         )
     _copy_text(
         cursor, f"COPY {ActionTransition._meta.db_table} ({_TRANSITION_COLUMNS}) FROM STDIN", lines.getvalue()
     )
-    if not log.audit_each:
+    if not audit_each:
         return
     # The very fields `accounts.audit.record` writes (tests/actions/test_bulk.py compares
     # them with record_action's), COPYed: 1,000 entries cost what one INSERT of them does.
-    user = _text(log.actor.user.pk if log.actor.user is not None else None)
-    head = f"{stamp}\t{user}\t{label}\t{_escape(log.actor.role)}\t"
-    verb, kind = f"action.{outcome}", Action._meta.model_name
+    user = _text(actor.user.pk if actor.user is not None else None)
+    head = f"{stamp}\t{user}\t{label}\t{_escape(actor.role)}\t"
+    kind = Action._meta.model_name
     lines = io.StringIO()
     for a in logged:
-        data = _escape(json.dumps(_audit_data(a.type_code, a.end_date, log.source)))
-        lines.write(f"{head}{a.professional_id}\t{verb}\t{kind}\t{a.action_id}\t\t{data}\n")
+        data = _escape(json.dumps(audit_data(a.type_code, a.end_date, source)))
+        lines.write(f"{head}{a.professional_id}\taction.{a.outcome.value}\t{kind}\t{a.action_id}\t\t{data}\n")
     _copy_text(cursor, f"COPY {AuditEntry._meta.db_table} ({_AUDIT_COLUMNS}) FROM STDIN", lines.getvalue())
 
 

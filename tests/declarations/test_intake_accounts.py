@@ -1,5 +1,5 @@
 """A batch reads its professionals' accounts once (exercises, periods, holdings, timelines):
-its checks and the refresh of its snapshots share them (certipro/declarations/intake.py). The
+its checks and the refresh of its snapshots share them (certipro/actions/claims.py). The
 refresh must write what it writes when it reads them itself, whatever the batch holds: new
 declarations, a merge (D-33), a replay and corrections (D-32), one moving an action to another
 profession (D-13), one moving it away from a person the batch does not name."""
@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from certipro.accounts.audit import Actor
+from certipro.actions import claims as intake
 from certipro.actions.models import Action, Channel, Source
 from certipro.certification.bulk_io import read_accounts
 from certipro.certification.models import StatusSnapshot
 from certipro.certification.status import refresh_status
-from certipro.declarations import intake
 from certipro.declarations.intake import judge_batch
 from certipro.declarations.models import Declarant
 from certipro.declarations.services import create_declarant
@@ -124,7 +125,7 @@ def test_a_batch_writes_the_snapshots_its_refresh_writes_when_it_reads_the_accou
 
     def judged() -> tuple[list[str], set[tuple[Any, ...]]]:
         try:
-            with intake.transaction.atomic():
+            with transaction.atomic():
                 body = _judge(sent, _batch())
                 raise _Undo((_expected_statuses(body), _snapshots()))
         except _Undo as undo:
