@@ -1,10 +1,10 @@
 """The checks a claim passes before it is recorded (contracts/declarations.md error codes).
 
-One implementation for one claim (`record_action`) and for batches (`record_actions_bulk`, the
-declaration API): a `ClaimChecker` reads what the checks need for a set of professionals with
-four queries, as plain values (`certification.bulk_io.read_accounts`), or takes the accounts a
-batch already read (the declaration API shares them with its snapshot refresh), then judges any
-number of claims in memory.
+One implementation, for the one entry point that records claims (`actions.claims.record_claims`,
+a form's claim being a batch of one), the admin's form and the benchmark's loader: a
+`ClaimChecker` reads what the checks need for a set of professionals with four queries, as plain
+values (`certification.bulk_io.read_accounts`), or takes the accounts a batch already read, then
+judges any number of claims in memory.
 """
 
 from __future__ import annotations
@@ -109,8 +109,8 @@ class ClaimChecker:
         hours: Decimal | None = None,
         axis: int | None = None,
     ) -> Exercise:
-        """`check_row`, for the callers that want the model (`record_action` refreshes through
-        `status.refresh_status`): its other fields are deferred, read if ever asked (no query here)."""
+        """`check_row`, for the callers that want the model (the admin's form): its other fields
+        are deferred, read if ever asked (no query here)."""
         row = self.check_row(
             professional_id=professional_id,
             type_code=type_code,
@@ -211,7 +211,7 @@ class ClaimChecker:
         for x in held:
             if profession is not None and x.exercise.profession_id != profession:
                 continue
-            view = period_as_of(x.periods, end_date)  # type: ignore[arg-type]  # reads only PeriodFacts' fields
+            view = period_as_of(x.periods, end_date)
             if view is None or not (view.start <= end_date <= view.end):
                 continue
             in_period = True

@@ -44,9 +44,9 @@ from certipro.actions.anomalies import Claimed, Hours, flag_claims
 from certipro.actions.bulk_write import Logged, NewAction, insert_actions, log_actions
 from certipro.actions.checks import ActionRefused, ClaimChecker, ExerciseRow, among
 from certipro.actions.models import COUNTING_STATES, Action, ActionState, Channel, Outcome, Source
-from certipro.certification.bulk import refresh_exercises
 from certipro.certification.bulk_io import Accounts, day, read_accounts
 from certipro.certification.catalogue import Catalogue, current_catalogue
+from certipro.certification.status import refresh_status
 from certipro.core.sql import rows_cte
 from certipro.directory.models import Exercise, Professional
 from certipro.notifications.events import actions_received
@@ -179,7 +179,7 @@ class _Run:
     declarant_name: str | None
     catalogue: Catalogue
     results: list[ClaimResult] = field(default_factory=list)
-    accounts: Accounts = field(init=False)  # the batch's, read once: for the checks and the refresh
+    accounts: Accounts = field(init=False)  # the batch's, read once for the checks
 
     @property
     def state(self) -> ActionState:
@@ -203,7 +203,7 @@ class _Run:
                 flag_claims(claimed, before=hours, declarant_id=self.declarant_id, actor=self.actor)
             touched = {pk for r in self.results for pk in r.exercises}
             if refresh and touched:
-                refresh_exercises(touched, today=self.today, catalogue=self.catalogue, accounts=self.accounts)
+                refresh_status(exercises=touched, today=self.today, catalogue=self.catalogue)
         return self.results
 
     # --- 1. The checks ---

@@ -111,7 +111,7 @@ def change_action_state(action: Action, *, to: ActionState, actor: Actor, reason
         obj=action,
         reason=reason,
     )
-    exercise = Exercise.objects.select_related("professional").get(
+    exercise = Exercise.objects.values_list("pk", flat=True).get(
         professional_id=action.professional_id, profession_id=action.profession_id
     )
     refresh_status(exercises=[exercise], today=today)
