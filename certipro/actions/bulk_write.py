@@ -1,28 +1,25 @@
-"""Writes of new and changed claims, shared by the loaders (`actions.bulk.record_actions_bulk`)
-and the declaration intake (`declarations/intake.py`, `intake_merge.py`): COPY on PostgreSQL,
-`bulk_create` elsewhere, the same rows `record_action` writes.
+"""The rows of new and changed claims, for `actions.claims.record_claims` (and the benchmark's
+loader, `bench.loader.record_actions_bulk`): COPY on PostgreSQL, `bulk_create` elsewhere.
 
-`insert_actions` writes new claims' rows (action, transition and, for the declaration API, one
-audit entry each); `log_actions` writes the transitions and audit entries of actions already
-written (the intake's set-based D-33 merges).
+`insert_actions` writes new claims' rows (action, transition and, with `audit_each`, one audit
+entry each); `log_actions` writes the transitions and audit entries of actions just rewritten
+(D-32 corrections, D-33 merges), each with its own states and outcome. The audit entries go
+through the journal's own helper (`accounts.audit.record_many`), like every other.
 """
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
 
-from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
-from certipro.actions.services import Outcome
+from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Outcome, Source
 from certipro.audit.journal import Actor, record_many
-from certipro.audit.models import AuditEntry
+from certipro.core.sql import copy_rows
 
 
 class NewAction(NamedTuple):
@@ -39,6 +36,18 @@ class NewAction(NamedTuple):
     external_id: str
 
 
+class Logged(NamedTuple):
+    """An action just written, as its transition and its audit entry name it."""
+
+    action_id: int
+    professional_id: int
+    type_code: str
+    end_date: date
+    from_state: str
+    to_state: str
+    outcome: Outcome
+
+
 def insert_actions(
     new: Sequence[NewAction],
     *,
@@ -49,134 +58,118 @@ def insert_actions(
     actor: Actor,
     audit_each: bool,
 ) -> list[int]:
-    """Inserts new actions with the rows `record_action` writes for an accepted claim: the action,
-    its transition (∅ → state, "accepted") and, with `audit_each`, its `action.accepted` audit entry.
-    COPY on PostgreSQL, bulk_create elsewhere. Returns the new primary keys, in order."""
+    """Inserts new actions with their transition (∅ → state, "accepted") and, with `audit_each`,
+    their `action.accepted` audit entry. Returns the new primary keys, in order. Raises
+    IntegrityError when one of the (declarant, external_id) was recorded meanwhile."""
     if not new:
         return []
     if connection.vendor == "postgresql":
-        # Errors of the raw psycopg cursor become Django's (IntegrityError for a concurrent replay,
-        # and a dead connection is marked unusable).
-        with connection.wrap_database_errors:
-            return _copy(new, state, source, channel, declarant_id, actor, audit_each)
-    actions = Action.objects.bulk_create(  # sets pks (RETURNING)
+        pks = _copy_actions(new, state, source, channel, declarant_id, actor)
+    else:
+        actions = Action.objects.bulk_create(  # sets pks (RETURNING)
+            [
+                Action(
+                    **n._asdict(),
+                    state=state,
+                    source=source,
+                    channel=channel,
+                    declarant_id=declarant_id,
+                    declared_by_id=actor.user.pk if actor.user is not None else None,
+                )
+                for n in new
+            ],
+            batch_size=2000,
+        )
+        pks = [a.pk for a in actions]
+    log_actions(
         [
-            Action(
-                **n._asdict(),
-                state=state,
-                source=source,
-                channel=channel,
-                declarant_id=declarant_id,
-                declared_by_id=actor.user.pk if actor.user is not None else None,
-            )
-            for n in new
+            Logged(pk, n.professional_id, n.type_code, n.end_date, "", state, Outcome.ACCEPTED)
+            for pk, n in zip(pks, new, strict=True)
         ],
-        batch_size=2000,
+        source=source,
+        actor=actor,
+        audit_each=audit_each,
     )
-    _create_log(
-        [Logged(a.pk, a.professional_id, a.type_code, a.end_date) for a in actions],
-        _Log(Outcome.ACCEPTED, "", state, source, actor, audit_each),
-    )
-    return [a.pk for a in actions]
+    return pks
 
 
-class Logged(NamedTuple):
-    """An action just written, as its transition and its audit entry name it."""
-
-    action_id: int
-    professional_id: int
-    type_code: str
-    end_date: date
-
-
-class _Log(NamedTuple):
-    """What the transitions and audit entries of one kind of write share."""
-
-    outcome: Outcome
-    from_state: str
-    to_state: str
-    source: Source
-    actor: Actor
-    audit_each: bool
-
-
-def log_actions(
-    logged: Sequence[Logged],
-    *,
-    outcome: Outcome,
-    from_state: str,
-    to_state: str,
-    source: Source,
-    actor: Actor,
-) -> None:
-    """The rest of what `record_action` writes for each action it wrote: the transition
-    (`from_state` → `to_state`, the outcome as reason) and the `action.<outcome>` audit entry
-    (D-41). COPY on PostgreSQL, bulk_create elsewhere."""
+def log_actions(logged: Sequence[Logged], *, source: Source, actor: Actor, audit_each: bool = True) -> None:
+    """The transition (`from_state` → `to_state`, the outcome as reason) and, with `audit_each`,
+    the `action.<outcome>` audit entry (D-41) of each action just written."""
     if not logged:
         return
-    log = _Log(outcome, from_state, to_state, source, actor, True)
-    if connection.vendor != "postgresql":
-        _create_log(logged, log)
-        return
-    with connection.wrap_database_errors, connection.cursor() as cursor:
-        _copy_log(cursor, logged, log, timezone.now().isoformat())
-
-
-def _create_log(logged: Sequence[Logged], log: _Log) -> None:
-    ActionTransition.objects.bulk_create(
-        [
-            ActionTransition(
-                action_id=a.action_id,
-                professional_id=a.professional_id,
-                from_state=log.from_state,
-                to_state=log.to_state,
-                actor_label=log.actor.label,
-                reason=log.outcome.value,
-            )
-            for a in logged
-        ],
-        batch_size=2000,
-    )
-    if log.audit_each:
+    if connection.vendor == "postgresql":
+        stamp = timezone.now()
+        copy_rows(
+            ActionTransition._meta.db_table,
+            ("action_id", "professional_id", "at", "from_state", "to_state", "actor_label", "reason"),
+            (
+                (
+                    a.action_id,
+                    a.professional_id,
+                    stamp,
+                    a.from_state,
+                    a.to_state,
+                    actor.label,
+                    a.outcome.value,
+                )
+                for a in logged
+            ),
+        )
+    else:
+        ActionTransition.objects.bulk_create(
+            [
+                ActionTransition(
+                    action_id=a.action_id,
+                    professional_id=a.professional_id,
+                    from_state=a.from_state,
+                    to_state=a.to_state,
+                    actor_label=actor.label,
+                    reason=a.outcome.value,
+                )
+                for a in logged
+            ],
+            batch_size=2000,
+        )
+    if audit_each:
+        kind = Action._meta.model_name
         record_many(
             (
                 {
-                    "verb": f"action.{log.outcome.value}",
+                    "verb": f"action.{a.outcome.value}",
                     "professional_id": a.professional_id,
-                    "obj": Action(pk=a.action_id),  # the journal names the object by kind and id
-                    "data": _audit_data(a.type_code, a.end_date, log.source),
+                    # The object by kind and id: an Action instance each would cost more than the rows.
+                    "object_type": kind,
+                    "object_id": a.action_id,
+                    "data": audit_data(a.type_code, a.end_date, source),
                 }
                 for a in logged
             ),
-            actor=log.actor,
+            actor=actor,
         )
 
 
-def _audit_data(type_code: str, end_date: date, source: Source) -> dict[str, str]:
-    # What `record_action` journals for a claim it records (accepted, merged or updated).
+def audit_data(type_code: str, end_date: date, source: Source) -> dict[str, str]:
+    # What the journal keeps of a claim recorded (accepted, merged or updated).
     return {"type_code": type_code, "end_date": end_date.isoformat(), "source": source.value}
 
 
 _ACTION_COLUMNS = (
-    "id, professional_id, profession_id, type_code, title, start_date, end_date, hours, axis, state, "
-    "source, channel, declarant_id, external_id, declared_by_id, declared_at, updated_at"
-)
-_TRANSITION_COLUMNS = "action_id, professional_id, at, from_state, to_state, actor_label, reason"
-_AUDIT_COLUMNS = (
-    "at, actor_id, actor_label, role, professional_id, verb, object_type, object_id, reason, data"
+    *("id", "professional_id", "profession_id", "type_code", "title", "start_date", "end_date", "hours"),
+    *("axis", "state", "source", "channel", "declarant_id", "external_id", "declared_by_id"),
+    *("declared_at", "updated_at"),
 )
 
 
-def _copy(
+def _copy_actions(
     new: Sequence[NewAction],
     state: str,
     source: Source,
     channel: str,
     declarant_id: int | None,
     actor: Actor,
-    audit_each: bool,
 ) -> list[int]:
-    """COPY the tables. Primary keys are taken from the sequence first, so that transitions and
+    """COPY of the actions. Primary keys are taken from the sequence first, so that transitions and
     audit entries can point at their action without reading the rows back."""
     table = Action._meta.db_table
     with connection.cursor() as cursor:
@@ -185,67 +178,12 @@ def _copy(
             [len(new)],
         )
         pks = [pk for (pk,) in cursor.fetchall()]
-        stamp = timezone.now().isoformat()
-        user = _text(actor.user.pk if actor.user is not None else None)
-        declarant = _text(declarant_id)
-        lines = io.StringIO()
-        for pk, n in zip(pks, new, strict=True):
-            lines.write(
-                f"{pk}\t{n.professional_id}\t{n.profession_id}\t{_escape(n.type_code)}\t{_escape(n.title)}\t"
-                f"{_text(n.start_date)}\t{n.end_date.isoformat()}\t{_text(n.hours)}\t{_text(n.axis)}\t"
-                f"{state}\t{source.value}\t{channel}\t{declarant}\t{_escape(n.external_id)}\t{user}\t"
-                f"{stamp}\t{stamp}\n"
-            )
-        _copy_text(cursor, f"COPY {table} ({_ACTION_COLUMNS}) FROM STDIN", lines.getvalue())
-        _copy_log(
-            cursor,
-            [Logged(pk, n.professional_id, n.type_code, n.end_date) for pk, n in zip(pks, new, strict=True)],
-            _Log(Outcome.ACCEPTED, "", state, source, actor, audit_each),
-            stamp,
-        )
-    return pks
-
-
-def _copy_log(cursor: object, logged: Sequence[Logged], log: _Log, stamp: str) -> None:
-    label, outcome = _escape(log.actor.label), log.outcome.value
-    lines = io.StringIO()
-    for a in logged:
-        lines.write(
-            f"{a.action_id}\t{a.professional_id}\t{stamp}\t{log.from_state}\t{log.to_state}\t{label}\t{outcome}\n"
-        )
-    _copy_text(
-        cursor, f"COPY {ActionTransition._meta.db_table} ({_TRANSITION_COLUMNS}) FROM STDIN", lines.getvalue()
+    stamp = timezone.now()
+    user = actor.user.pk if actor.user is not None else None
+    tail = (state, source.value, channel, declarant_id)
+    copy_rows(
+        table,
+        _ACTION_COLUMNS,
+        ((pk, *n[:8], *tail, n.external_id, user, stamp, stamp) for pk, n in zip(pks, new, strict=True)),
     )
-    if not log.audit_each:
-        return
-    # The very fields `accounts.audit.record` writes (tests/actions/test_bulk.py compares
-    # them with record_action's), COPYed: 1,000 entries cost what one INSERT of them does.
-    user = _text(log.actor.user.pk if log.actor.user is not None else None)
-    head = f"{stamp}\t{user}\t{label}\t{_escape(log.actor.role)}\t"
-    verb, kind = f"action.{outcome}", Action._meta.model_name
-    lines = io.StringIO()
-    for a in logged:
-        data = _escape(json.dumps(_audit_data(a.type_code, a.end_date, log.source)))
-        lines.write(f"{head}{a.professional_id}\t{verb}\t{kind}\t{a.action_id}\t\t{data}\n")
-    _copy_text(cursor, f"COPY {AuditEntry._meta.db_table} ({_AUDIT_COLUMNS}) FROM STDIN", lines.getvalue())
-
-
-def _copy_text(cursor: object, sql: str, data: str) -> None:
-    raw = cursor.cursor  # type: ignore[attr-defined]  # the psycopg cursor under Django's wrapper
-    with raw.copy(sql) as copy:
-        copy.write(data)
-
-
-def _escape(value: str) -> str:
-    # COPY text format: backslash, tab and newlines must be escaped.
-    if any(c in value for c in "\\\t\n\r"):
-        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return value
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
+    return pks

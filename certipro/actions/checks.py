@@ -1,10 +1,10 @@
 """The checks a claim passes before it is recorded (contracts/declarations.md error codes).
 
-One implementation for one claim (`record_action`) and for batches (the declaration API, and the
-benchmark generator's `bench.loader`): a `ClaimChecker` reads what the checks need for a set of
-professionals with four queries, as plain values (`certification.bulk_io.read_accounts`), or
-takes the accounts a batch already read (the declaration API shares them with its snapshot
-refresh), then judges any number of claims in memory.
+One implementation, for the one entry point that records claims (`actions.claims.record_claims`,
+a form's claim being a batch of one), the admin's form and the benchmark's loader: a
+`ClaimChecker` reads what the checks need for a set of professionals with four queries, as plain
+values (`certification.bulk_io.read_accounts`), or takes the accounts a batch already read, then
+judges any number of claims in memory.
 """
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ class ClaimChecker:
             accounts = read_accounts(_existing(ids), catalogue=catalogue, today=today)
         elif not (accounts.serves(catalogue, today) and ids <= accounts.professional_ids):
             raise ValueError("these accounts were read for other professionals, catalogue or date")
+        self.accounts = accounts
         self.held = _held(accounts)
 
     def check(
@@ -108,8 +109,8 @@ class ClaimChecker:
         hours: Decimal | None = None,
         axis: int | None = None,
     ) -> Exercise:
-        """`check_row`, for the callers that want the model (`record_action` refreshes through
-        `status.refresh_status`): its other fields are deferred, read if ever asked (no query here)."""
+        """`check_row`, for the callers that want the model (the admin's form): its other fields
+        are deferred, read if ever asked (no query here)."""
         row = self.check_row(
             professional_id=professional_id,
             type_code=type_code,
@@ -127,7 +128,7 @@ class ClaimChecker:
     def check_row(
         self,
         *,
-        professional_id: int,
+        professional_id: int | None,
         type_code: str,
         end_date: date,
         source: Source,
@@ -135,29 +136,70 @@ class ClaimChecker:
         start_date: date | None = None,
         hours: Decimal | None = None,
         axis: int | None = None,
+        rpps: str = "",
     ) -> ExerciseRow:
         """The exercise the claim counts for; raises ActionRefused with the first problem found."""
+        judged = self.judge(
+            professional_id=professional_id,
+            type_code=type_code,
+            end_date=end_date,
+            source=source,
+            profession=profession,
+            start_date=start_date,
+            hours=hours,
+            axis=axis,
+            rpps=rpps,
+        )
+        if isinstance(judged, list):
+            raise judged[0]
+        return judged
+
+    def judge(
+        self,
+        *,
+        professional_id: int | None,
+        type_code: str,
+        end_date: date,
+        source: Source,
+        profession: str | None = None,
+        start_date: date | None = None,
+        hours: Decimal | None = None,
+        axis: int | None = None,
+        rpps: str = "",
+    ) -> ExerciseRow | list[ActionRefused]:
+        """The exercise the claim counts for, or its problems: all those that need no account at
+        once (contracts/declarations.md: several codes may apply), else the first of the others.
+        `professional_id` None: no professional was found (by `rpps`, named in the message)."""
+        problems: list[ActionRefused] = []
         if start_date is not None and start_date > end_date:
-            raise ActionRefused("invalid", "start_date: must be on or before end_date")
+            problems.append(ActionRefused("invalid", "start_date: must be on or before end_date"))
         if hours is not None and not (Decimal(0) < hours <= Decimal(2000)):
-            raise ActionRefused("invalid", "hours: must be greater than 0 and at most 2000")
+            problems.append(ActionRefused("invalid", "hours: must be greater than 0 and at most 2000"))
         if end_date > self.today:
-            raise ActionRefused("future_date", f"end_date {end_date} is after today")
+            problems.append(
+                ActionRefused("future_date", f"end_date {end_date} is after today ({self.today})")
+            )
         if type_code not in self.known_types:
-            raise ActionRefused(
-                "unknown_action_type", f"no published référentiel has action type {type_code}"
+            problems.append(
+                ActionRefused("unknown_action_type", f"no published référentiel has action type {type_code}")
             )
-        held = self.held.get(professional_id)
+        held = self.held.get(professional_id) if professional_id is not None else None
         if held is None:
-            raise ActionRefused("unknown_rpps", "no such professional")
-        exercise, axes, declarable = self._listing(held, type_code, end_date, profession)
-        kind = DECLARANT_KINDS.get(source)
-        if kind is not None and kind not in declarable:
-            raise ActionRefused(
-                "not_declarable", f"the référentiel does not let a {kind} declare {type_code}"
-            )
-        if axis is not None and axis not in axes:
-            raise ActionRefused("invalid", f"axis: {axis} is not an axis of {type_code} ({sorted(axes)})")
+            named = f"no professional with RPPS {rpps}" if rpps else "no such professional"
+            problems.append(ActionRefused("unknown_rpps", named))
+        if problems or held is None:
+            return problems
+        try:
+            exercise, axes, declarable = self._listing(held, type_code, end_date, profession)
+            kind = DECLARANT_KINDS.get(source)
+            if kind is not None and kind not in declarable:
+                raise ActionRefused(
+                    "not_declarable", f"the référentiel does not let a {kind} declare {type_code}"
+                )
+            if axis is not None and axis not in axes:
+                raise ActionRefused("invalid", f"axis: {axis} is not an axis of {type_code} ({sorted(axes)})")
+        except ActionRefused as refused:
+            return [refused]
         return exercise
 
     def _listing(
@@ -169,7 +211,7 @@ class ClaimChecker:
         for x in held:
             if profession is not None and x.exercise.profession_id != profession:
                 continue
-            view = period_as_of(x.periods, end_date)  # type: ignore[arg-type]  # reads only PeriodFacts' fields
+            view = period_as_of(x.periods, end_date)
             if view is None or not (view.start <= end_date <= view.end):
                 continue
             in_period = True

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.conf import settings
 from django.db import models
+
+
+class Outcome(StrEnum):
+    """What recording a claim did (D-32, D-33): the reason of its transition, the verb of its audit entry."""
+
+    ACCEPTED = "accepted"
+    UPDATED = "updated"
+    DUPLICATE = "duplicate"
+    MERGED = "merged"
 
 
 class ActionState(models.TextChoices):

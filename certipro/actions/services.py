@@ -1,8 +1,8 @@
-"""The one entry point that records an action (domain §4), and the state changes after it.
+"""A claim of one action (a form, the admin, the demo loader), and the state changes after it.
 
-Views, the declaration API, commands, the admin and the demo loader all call `record_action`;
-none writes an Action itself. It checks the claim, merges or replays it (D-32, D-33), logs the
-transition, writes the audit journal and refreshes the status snapshot, in one transaction.
+`record_action` is a batch of one of the one entry point, `actions.claims.record_claims`: the
+same checks, D-32/D-33 decisions, writes, audit entries, D-34 flags, snapshot refresh and notices
+as a batch of the declaration API. `change_action_state` contests, withdraws or rejects.
 """
 
 from __future__ import annotations
@@ -10,26 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 
 from django.db import transaction
 
 from certipro.actions.checks import ActionRefused, ClaimChecker
-from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
+from certipro.actions.claims import Claim, record_claims
+from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Outcome, Source
 from certipro.audit.journal import Actor, record
-from certipro.certification.catalogue import Catalogue, load_catalogue
+from certipro.certification.catalogue import Catalogue
 from certipro.certification.status import refresh_status
 from certipro.directory.models import Exercise, Professional
-from certipro.notifications.events import actions_received
 
 __all__ = ["ActionRefused", "ClaimChecker", "Outcome", "Recorded", "change_action_state", "record_action"]
-
-
-class Outcome(StrEnum):
-    ACCEPTED = "accepted"
-    UPDATED = "updated"
-    DUPLICATE = "duplicate"
-    MERGED = "merged"
 
 
 @dataclass(frozen=True)
@@ -60,132 +52,40 @@ def record_action(
     catalogue: Catalogue | None = None,
     refresh: bool = True,
 ) -> Recorded:
-    """Records a claim that an action was done. Raises ActionRefused with a contract error code.
+    """Records a claim that an action was done: `record_claims` for a batch of one. Raises
+    ActionRefused with the contract error code of its first problem.
 
     `refresh=False` leaves the status snapshots to the caller, who must refresh
-    `Recorded.exercises` in the same transaction (a batch refreshes them once, at its end).
+    `Recorded.exercises` in the same transaction.
     """
-    catalogue = catalogue or load_catalogue()
-    exercise = ClaimChecker([professional.pk], catalogue=catalogue, today=today).check(
+    claim = Claim(
         professional_id=professional.pk,
         type_code=type_code,
         end_date=end_date,
-        source=source,
         profession=profession,
         start_date=start_date,
+        title=title,
         hours=hours,
         axis=axis,
+        external_id=external_id,
     )
-    content: dict[str, object] = {
-        "type_code": type_code,
-        "title": title,
-        "start_date": start_date,
-        "end_date": end_date,
-        "hours": hours,
-        "axis": axis,
-        "profession_id": exercise.profession_id,
-    }
-    state = ActionState.DECLARED if source == Source.PROFESSIONAL else ActionState.ATTESTED
-    outcome, action, previous = _replay_or_merge(professional, declarant_id, external_id, content, source)
-    if outcome == Outcome.DUPLICATE and action is not None:
-        return Recorded(action=action, outcome=outcome)
-    touched = [exercise]
-    if action is None:
-        action = Action(
-            professional=professional,
-            source=source,
-            channel=channel,
-            declarant_id=declarant_id,
-            external_id=external_id,
-            declared_by_id=actor.user.pk if actor.user is not None else None,
-            state=state,
-            **content,
-        )
-        action.save()
-    else:
-        if action.professional_id != professional.pk or action.profession_id != exercise.profession_id:
-            # A correction that moves the claim: the former account loses it.
-            touched.append(
-                Exercise.objects.select_related("professional").get(
-                    professional_id=action.professional_id, profession_id=action.profession_id
-                )
-            )
-        for field, value in content.items():
-            setattr(action, field, value)
-        action.professional = professional
-        # A correction does not undo the professional's dispute or the order's rejection.
-        if action.state not in (ActionState.CONTESTED, ActionState.REJECTED):
-            action.state = state
-        action.source, action.channel = source, channel
-        action.declarant_id, action.external_id = declarant_id, external_id
-        action.save()
-    ActionTransition.objects.create(
-        action=action,
-        professional=professional,
-        from_state=previous,
-        to_state=action.state,
-        actor_label=actor.label,
-        reason=outcome.value,
-    )
-    record(
+    [result] = record_claims(
+        [claim],
+        source=source,
+        channel=channel,
         actor=actor,
-        verb=f"action.{outcome.value}",
-        professional_id=professional.pk,
-        obj=action,
-        data={"type_code": type_code, "end_date": end_date.isoformat(), "source": source.value},
+        today=today,
+        declarant_id=declarant_id,
+        catalogue=catalogue,
+        refresh=refresh,
     )
-    if outcome in (Outcome.ACCEPTED, Outcome.MERGED) and declarant_id is not None:
-        # A claim by a third party: the professional checks it and may contest it (domain §7).
-        actions_received([(professional.pk, action.pk, _declarant_name(declarant_id), end_date.isoformat())])
-    if refresh:
-        refresh_status(exercises=touched, today=today, catalogue=catalogue)
-    return Recorded(action=action, outcome=outcome, exercises=tuple(touched))
-
-
-def _declarant_name(declarant_id: int) -> str:
-    from certipro.declarations.models import Declarant
-
-    return Declarant.objects.values_list("name", flat=True).get(pk=declarant_id)
-
-
-def _replay_or_merge(
-    professional: Professional,
-    declarant_id: int | None,
-    external_id: str,
-    content: dict[str, object],
-    source: Source,
-) -> tuple[Outcome, Action | None, str]:
-    if declarant_id is None:
-        return Outcome.ACCEPTED, None, ""
-    existing = (
-        Action.objects.select_for_update().filter(declarant_id=declarant_id, external_id=external_id).first()
+    if result.errors:
+        raise result.errors[0]
+    assert result.outcome is not None and result.action_id is not None  # recorded
+    exercises = tuple(Exercise.objects.select_related("professional").filter(pk__in=result.exercises))
+    return Recorded(
+        action=Action.objects.get(pk=result.action_id), outcome=result.outcome, exercises=exercises
     )
-    if existing is not None:
-        # D-32: the same declaration again changes nothing; a different one is a correction.
-        same = all(getattr(existing, k) == v for k, v in content.items())
-        same = (
-            same and existing.professional_id == professional.pk and existing.state != ActionState.WITHDRAWN
-        )
-        return (Outcome.DUPLICATE if same else Outcome.UPDATED), existing, existing.state
-    # D-33: a third party attesting an action the professional self-declared: one action, attested.
-    candidates = (
-        Action.objects.select_for_update()
-        .filter(
-            professional=professional,
-            type_code=content["type_code"],
-            source=Source.PROFESSIONAL,
-            state=ActionState.DECLARED,
-            declarant_id__isnull=True,
-        )
-        .order_by("end_date", "pk")
-    )  # the earliest-ending first, as the set-based intake picks (intake_merge.pick)
-    start = content["start_date"] or content["end_date"]
-    for candidate in candidates:
-        if (candidate.start_date or candidate.end_date) <= content[
-            "end_date"
-        ] and start <= candidate.end_date:  # type: ignore[operator]
-            return Outcome.MERGED, candidate, candidate.state
-    return Outcome.ACCEPTED, None, ""
 
 
 @transaction.atomic
@@ -211,7 +111,7 @@ def change_action_state(action: Action, *, to: ActionState, actor: Actor, reason
         obj=action,
         reason=reason,
     )
-    exercise = Exercise.objects.select_related("professional").get(
+    exercise = Exercise.objects.values_list("pk", flat=True).get(
         professional_id=action.professional_id, profession_id=action.profession_id
     )
     refresh_status(exercises=[exercise], today=today)

@@ -1,13 +1,15 @@
 """The national status recompute, fast: the same snapshots as `status.recompute`, for everyone.
 
-`status.recompute` reads each batch's facts with `IN (...)` lists and hands every action to the
-engine one by one: right for a page or a publication, slow for 30 million actions. Here:
+`status.refresh_status` (the refresh in every write transaction, which `status.recompute` runs in
+batches) reads each batch's facts with `IN (...)` lists and hands every action to the engine one
+by one: right for a form, a batch of declarations or a publication, slow for 30 million actions.
+This is the second and last path, for the nightly national job. Here:
 
 - every table is streamed once, ordered by professional (server-side cursors), and merged;
 - SQL pre-aggregates the counting actions per (professional, profession, type, chosen axis), with
   their count and date range. Exact when all of an exercise's actions lie inside its period and
   in one segment of its référentiel timeline (their dates then cannot change how they count,
-  D-14, D-22); any other exercise goes through `evaluate_exercises`, the reference path;
+  D-14, D-22); any other exercise goes through `status.refresh_status`;
 - the rules stay the engine's: the axes of an action are `rules.action_axes`; the counts per axis
   are `assign_mask_counts` (D-23, the same exact assignment `evaluate` runs, over counts per set of axes);
   requirements, statuses, progress and référentiels are `evaluate` itself, run on single-axis
@@ -22,7 +24,6 @@ tests/certification/test_bulk.py checks every snapshot field against `status.rec
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -41,28 +42,24 @@ from certipro.certification.bulk_io import (
     EXEMPTIONS_ORDER,
     EXERCISES,
     EXERCISES_ORDER,
-    FIELDS,
     HOLDINGS,
     HOLDINGS_ORDER,
     PERIODS,
     PERIODS_ORDER,
-    Accounts,
     Keyed,
-    Listed,
     copy_text,
     copy_to_temp,
+    create_snapshots,
     day,
-    fetch_facts,
     holding_fact,
     json_text,
     period_facts,
-    snapshot_fields,
     stream,
     upsert_from_temp,
 )
 from certipro.certification.catalogue import Catalogue, load_catalogue
-from certipro.certification.evaluation import evaluate_exercises, period_as_of, rules_config
-from certipro.certification.models import Exemption, StatusSnapshot
+from certipro.certification.evaluation import period_as_of, rules_config
+from certipro.certification.models import Exemption
 from certipro.certification.rules import (
     AXES,
     ActionFact,
@@ -77,9 +74,8 @@ from certipro.certification.rules import (
     pace,
 )
 from certipro.certification.rules import Holding as HoldingFact
-from certipro.certification.status import refresh_status, snapshot_of, write_snapshots
-from certipro.directory.models import Exercise, Professional
-from certipro.notifications.events import axes_completed, snapshot_states
+from certipro.certification.status import refresh_status
+from certipro.directory.models import Professional
 
 FLUSH = 50_000  # snapshots per write
 
@@ -97,32 +93,6 @@ def recompute_all(
         if workers > 1 and connection.vendor == "postgresql":
             return _parallel(today, profession, workers)
         return _Recompute(today, profession, catalogue or load_catalogue(), rules_config()).run()
-
-
-def refresh_exercises(
-    exercise_ids: Collection[int], *, today: date, catalogue: Catalogue, accounts: Accounts | None = None
-) -> int:
-    """Refreshes the snapshots of these exercises, as `status.refresh_status` does, in the
-    caller's transaction: a batch of the declaration API touches a thousand accounts at once.
-
-    On PostgreSQL by this module's pre-aggregated path, with a fixed number of queries (one per
-    table, plain cursors) and the snapshots written by `copy_to_temp` + `upsert_from_temp`;
-    exercises whose action dates matter go through the reference path, as in `recompute_all`.
-    `accounts`, read earlier in the transaction for `catalogue` and `today` (the batch's checks
-    did), stand for the exercises, periods and holdings of the professionals they hold, and their
-    timelines are reused: two tables fewer to read, no timeline built twice. Elsewhere (SQLite:
-    small databases) `refresh_status` itself. Returns the snapshots written.
-    """
-    if not exercise_ids:
-        return 0
-    if accounts is not None and not accounts.serves(catalogue, today):
-        raise ValueError("these accounts were read for another catalogue or date")
-    if connection.vendor != "postgresql":
-        exercises = list(Exercise.objects.filter(pk__in=exercise_ids).order_by("pk"))
-        return len(refresh_status(exercises=exercises, today=today, catalogue=catalogue))
-    run = _Recompute(today, None, catalogue, rules_config(), exercises=sorted(exercise_ids))
-    run.accounts = accounts
-    return run.run()
 
 
 def _parallel(today: date, profession: str | None, workers: int) -> int:
@@ -173,13 +143,10 @@ class _Recompute:
         catalogue: Catalogue,
         config: RulesConfig,
         professionals: tuple[int, int] | None = None,
-        exercises: list[int] | None = None,
     ) -> None:
         self.today, self.profession, self.config = today, profession, config
         self.professionals = professionals  # [low, high) of ids, for a worker
-        self.exercises = exercises  # only these (refresh_exercises)
         self.collect: list[str] | None = None  # a worker's COPY text, instead of writing
-        self.accounts: Accounts | None = None  # read already (refresh_exercises)
         self.catalogue = catalogue
         self.current = catalogue.current(today)
         self.rules_by_code = catalogue.rules_by_code(today)
@@ -196,9 +163,7 @@ class _Recompute:
         self.written = 0
 
     def run(self) -> int:
-        exercises, periods, holdings, exemptions, actions = (
-            self._streams() if self.exercises is None else self._fetched(self.exercises)
-        )
+        exercises, periods, holdings, exemptions, actions = self._streams()
         for professional_id, rows in groupby(exercises, key=itemgetter(0)):
             # A person may hold two professions: each stream is taken once per person.
             own_periods, own_holdings = periods.take(professional_id), holdings.take(professional_id)
@@ -208,7 +173,7 @@ class _Recompute:
             for _, exercise_id, profession_id in held:
                 mine = mine_of
                 # Two professions: split the person's rows by exercise (a subset may hold one of them).
-                if len(held) > 1 or self.exercises is not None:
+                if len(held) > 1:
                     p, h, x = ([r for r in part if r[1] == exercise_id] for part in mine_of)
                     mine = (p, h, x)
                 self.exercise(
@@ -250,12 +215,6 @@ class _Recompute:
             Keyed(f"{EXEMPTIONS} {where} {EXEMPTIONS_ORDER}", params, skip=not Exemption.objects.exists()),
             Keyed(f"{ACTIONS} {where} {ACTIONS_WHERE} {ACTIONS_GROUP}", [*params, *COUNTED, self.today]),
         )
-
-    def _fetched(self, exercise_ids: list[int]) -> tuple[Any, Keyed, Keyed, Keyed, Keyed]:
-        """The facts of a few exercises' professionals, fetched at once (`fetch_facts`)."""
-        exercises, *facts = fetch_facts(exercise_ids, today=self.today, accounts=self.accounts)
-        periods, holdings, exemptions, actions = (Listed(rows) for rows in facts)
-        return iter(exercises), periods, holdings, exemptions, actions
 
     def exercise(
         self,
@@ -339,7 +298,7 @@ class _Recompute:
         # Plain rows, not model instances: period_as_of reads only these attributes. The row's
         # index stands for its primary key, so that the context can be shared.
         view = period_as_of(
-            [period_facts(r, pk=i) for i, r in enumerate(period_rows)],  # type: ignore[misc]  # reads only PeriodFacts' fields
+            [period_facts(r, pk=i) for i, r in enumerate(period_rows)],
             self.today,
         )
         if view is None:
@@ -355,8 +314,6 @@ class _Recompute:
         return _Context(view.period.pk, view.start, view.end, reference, timeline, codes, (codes, exempt))
 
     def timeline(self, profession_id: str, holdings: tuple[HoldingFact, ...]) -> tuple[Segment, ...]:
-        if self.accounts is not None:  # the batch's checks built most of them already
-            return self.accounts.timelines.of(profession_id, holdings)
         return assignment_timeline(profession_id, holdings, self.current)
 
     def counted(self, context: _Context, per_mask: dict[int, int]) -> tuple[tuple[int, ...], tuple[Any, ...]]:
@@ -445,16 +402,7 @@ class _Recompute:
         elif connection.vendor == "postgresql":
             copy_to_temp(copy_text(self.rows), first=self.written == 0)
         else:
-            snapshots = [StatusSnapshot(as_of=self.today, **snapshot_fields(row)) for row in self.rows]
-            before = snapshot_states([s.period_id for s in snapshots])
-            StatusSnapshot.objects.bulk_create(
-                snapshots,
-                batch_size=1000,
-                update_conflicts=True,
-                unique_fields=["period"],
-                update_fields=[*(f for f in FIELDS if f != "professional"), "updated_at"],  # as the upsert
-            )
-            axes_completed(before, snapshots)  # as write_snapshots and upsert_from_temp do (§7)
+            create_snapshots(self.rows, today=self.today)  # telling of the axes completed (§7)
         self.written += len(self.rows)
         self.rows = []
 
@@ -463,16 +411,12 @@ class _Recompute:
             upsert_from_temp(self.today)
 
     def reference_path(self) -> int:
-        """Exercises whose action dates matter go through the reference path, unchanged."""
+        """Exercises whose action dates matter go through the write transactions' refresh."""
         done = 0
         for i in range(0, len(self.fallback), 2000):
-            batch = list(
-                Exercise.objects.filter(pk__in=self.fallback[i : i + 2000]).select_related("professional")
+            done += refresh_status(
+                exercises=self.fallback[i : i + 2000], today=self.today, catalogue=self.catalogue
             )
-            statuses = evaluate_exercises(
-                batch, as_of=self.today, catalogue=self.catalogue, config=self.config
-            )
-            done += write_snapshots(statuses, self.today)
         return done
 
 
@@ -503,4 +447,4 @@ class _Shape(NamedTuple):
     type_for_axis: dict[int, str | None]  # a type that may count in each axis, for stand-ins
 
 
-__all__ = ["recompute_all", "refresh_exercises", "snapshot_of"]
+__all__ = ["recompute_all"]

@@ -1,7 +1,8 @@
-"""Reading and writing for the national recompute (`bulk.py`): server-side streams merged by
-professional, raw-cursor value decoding, the accounts a batch of the declaration API reads once
-for its checks and its snapshot refresh (`read_accounts`), and the COPY + upsert of snapshots on
-PostgreSQL."""
+"""Plain-row reading and writing of the certification facts: server-side streams merged by
+professional for the national recompute (`bulk.py`), raw-cursor value decoding, the accounts a
+batch of claims reads for its checks (`read_accounts`), the facts of a few exercises for the
+snapshot refresh in the write transaction (`read_exercises`, `status.refresh_status`), and the
+snapshots' write, COPY + upsert on PostgreSQL (`store_snapshots`)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,17 @@ import io
 import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
-from operator import itemgetter
 from typing import Any, NamedTuple
 
-from django.db import connection
+from django.db import connection, transaction
 
 from certipro.actions.models import Action
 from certipro.certification.catalogue import Catalogue
-from certipro.certification.models import Exemption, Period, StatusSnapshot
+from certipro.certification.models import SNAPSHOT_FIELDS, Exemption, Period, StatusSnapshot
 from certipro.certification.rules import COUNTING_STATES, ReferentielMeta, Segment, assignment_timeline
 from certipro.certification.rules import Holding as HoldingFact
-from certipro.certification.status import SNAPSHOT_FIELDS
 from certipro.core.sql import array_literal
 from certipro.directory.models import Exercise, Holding
 
@@ -95,14 +94,6 @@ class Keyed:
                 taken.append(self.head)
             self.head = next(self.rows, None)
         return taken
-
-
-class Listed(Keyed):
-    """A `Keyed` over rows already in memory, sorted by professional id."""
-
-    def __init__(self, rows: Iterable[tuple[Any, ...]]) -> None:
-        self.rows = iter(rows)
-        self.head = next(self.rows, None)
 
 
 # --- The accounts: the facts of the professionals' exercises, as plain rows ---
@@ -181,17 +172,8 @@ class Timelines:
 @dataclass(frozen=True)
 class Accounts:
     """Some professionals' exercises, periods and holdings, as plain rows (EXERCISES, PERIODS,
-    HOLDINGS, in their orders), with the timelines built from them for `catalogue` as of `today`.
-
-    A batch of the declaration API reads them once: its checks (`ClaimChecker`) and the refresh of
-    its snapshots (`bulk.refresh_exercises`) share them. They still hold at the refresh because
-    nothing the batch writes in between is one of these rows: it writes actions, their
-    transitions, audit entries, flags, notices and snapshots; exercises, periods and holdings
-    change only through the directory import, the period services and a choice of référentiel
-    (D-14 to D-16), which no batch calls (tests/declarations/test_intake_accounts.py). Another
-    transaction committing such a change during the batch is seen by later statements under
-    READ COMMITTED, not by these rows: the snapshot then misses it until the nightly
-    `recompute_status`, as it already did when the change committed after the refresh's read."""
+    HOLDINGS, in their orders), with the timelines built from them for `catalogue` as of `today`:
+    what the checks of a batch of claims need (`actions.checks.ClaimChecker`)."""
 
     professional_ids: frozenset[int]
     exercises: list[tuple[Any, ...]]
@@ -204,23 +186,6 @@ class Accounts:
     def serves(self, catalogue: Catalogue, today: date) -> bool:
         """Whether the timelines are those of `catalogue` as of `today` (a caller's mistake else)."""
         return self.catalogue is catalogue and self.today == today
-
-    def reread(self, professional_ids: Collection[int]) -> Accounts:
-        """The same, with these professionals' rows read again (added when they were not held)."""
-        fresh = read_accounts(professional_ids, catalogue=self.catalogue, today=self.today)
-
-        def merged(kept: list[tuple[Any, ...]], read: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-            # Stable: each person's rows keep their order.
-            others = [r for r in kept if r[0] not in fresh.professional_ids]
-            return sorted(others + read, key=itemgetter(0))
-
-        return replace(
-            self,
-            professional_ids=self.professional_ids | fresh.professional_ids,
-            exercises=merged(self.exercises, fresh.exercises),
-            periods=merged(self.periods, fresh.periods),
-            holdings=merged(self.holdings, fresh.holdings),
-        )
 
 
 def read_accounts(professional_ids: Iterable[int], *, catalogue: Catalogue, today: date) -> Accounts:
@@ -235,50 +200,33 @@ def read_accounts(professional_ids: Iterable[int], *, catalogue: Catalogue, toda
     return Accounts(ids, exercises, periods, holdings, catalogue, today, Timelines(catalogue.current(today)))
 
 
-def fetch_facts(
-    exercise_ids: Collection[int], *, today: date, accounts: Accounts | None
-) -> tuple[list[tuple[Any, ...]], ...]:
-    """The rows of these exercises and the facts of their professionals (periods, holdings,
-    exemptions, counted actions pre-aggregated), each sorted by professional: one query per
-    table; the exercises, periods and holdings are the accounts' when they were given."""
-    if accounts is None:
-        exercises, periods, holdings = _read(exercise_ids)
-    else:
-        exercises, periods, holdings = _shared(accounts, exercise_ids)
-    where, params = where_in("professional_id", {e[0] for e in exercises})
-    exemptions = fetch(f"{EXEMPTIONS} WHERE {where} {EXEMPTIONS_ORDER}", params)
-    actions = fetch(f"{ACTIONS} WHERE {where} {ACTIONS_WHERE} {ACTIONS_GROUP}", [*params, *COUNTED, today])
-    return exercises, periods, holdings, exemptions, actions
+# The counting actions of a few professionals, one by one, for the engine (D-22, D-31).
+ACTION_FACTS = (
+    "SELECT professional_id, profession_id, id, type_code, end_date, state, axis "
+    f"FROM {Action._meta.db_table}"
+)
 
 
-_Rows = list[tuple[Any, ...]]
+class Facts(NamedTuple):
+    """The facts of some exercises, as plain rows, each list sorted by professional."""
+
+    exercises: list[tuple[Any, ...]]  # EXERCISES
+    periods: list[tuple[Any, ...]]  # PERIODS
+    holdings: list[tuple[Any, ...]]  # HOLDINGS
+    exemptions: list[tuple[Any, ...]]  # EXEMPTIONS
+    actions: list[tuple[Any, ...]]  # ACTION_FACTS: the counting ones, ended by `today`
 
 
-def _read(exercise_ids: Collection[int]) -> tuple[_Rows, _Rows, _Rows]:
+def read_exercises(exercise_ids: Collection[int], *, today: date) -> Facts:
+    """These exercises and their professionals' facts: five queries whatever their number."""
     where, params = where_in("id", exercise_ids)
     exercises = fetch(f"{EXERCISES} WHERE {where} {EXERCISES_ORDER}", params)
     where, params = where_in("professional_id", {e[0] for e in exercises})
     periods = fetch(f"{PERIODS} WHERE {where} {PERIODS_ORDER}", params)
-    return exercises, periods, fetch(f"{HOLDINGS} WHERE {where} {HOLDINGS_ORDER}", params)
-
-
-def _shared(accounts: Accounts, exercise_ids: Collection[int]) -> tuple[_Rows, _Rows, _Rows]:
-    """The accounts' rows of these exercises' professionals. The professionals of the exercises
-    they miss are read now: a correction through `record_action` may move an action away from
-    a person outside the batch (D-32), whose account loses it."""
-    held = {e[1] for e in accounts.exercises}
-    missing = [pk for pk in exercise_ids if pk not in held]
-    if missing:
-        where, params = where_in("id", missing)
-        accounts = accounts.reread({e[0] for e in fetch(f"{EXERCISES} WHERE {where}", params)})
-    wanted = set(exercise_ids)
-    exercises = [e for e in accounts.exercises if e[1] in wanted]
-    people = {e[0] for e in exercises}
-    return (
-        exercises,
-        [r for r in accounts.periods if r[0] in people],
-        [r for r in accounts.holdings if r[0] in people],
-    )
+    holdings = fetch(f"{HOLDINGS} WHERE {where} {HOLDINGS_ORDER}", params)
+    exemptions = fetch(f"{EXEMPTIONS} WHERE {where} {EXEMPTIONS_ORDER}", params)
+    actions = fetch(f"{ACTION_FACTS} WHERE {where} {ACTIONS_WHERE}", [*params, *COUNTED, today])
+    return Facts(exercises, periods, holdings, exemptions, actions)
 
 
 # --- Writing the snapshots (PostgreSQL) ---
@@ -322,3 +270,41 @@ def upsert_from_temp(today: date) -> None:
             [today],
         )
         cursor.execute(f"DROP TABLE {_TEMP}")
+
+
+def store_snapshots(rows: list[tuple[Any, ...]], *, today: date) -> int:
+    """Writes these snapshots (rows in the order of `_COLUMNS`), after telling each professional
+    of the axes they complete (domain §7): COPY into a temporary table and one upsert on
+    PostgreSQL, `create_snapshots` elsewhere. Returns how many."""
+    if not rows:
+        return 0
+    if connection.vendor == "postgresql":
+        with transaction.atomic():  # the temporary table lives until the commit
+            copy_to_temp(copy_text(rows), first=True)
+            upsert_from_temp(today)
+    else:
+        create_snapshots(rows, today=today)
+    return len(rows)
+
+
+def create_snapshots(rows: list[tuple[Any, ...]], *, today: date) -> None:
+    """`store_snapshots` by the ORM (SQLite), telling of the axes completed as `upsert_from_temp` does."""
+    from certipro.notifications.events import axes_completed, snapshot_states
+
+    snapshots = [StatusSnapshot(as_of=today, **snapshot_fields(row)) for row in rows]
+    before = snapshot_states([s.period_id for s in snapshots])
+    # The notices name the period's dates: read once, not once per axis completed.
+    periods = Period.objects.in_bulk([s.period_id for s in snapshots if s.period_id in before])
+    for s in snapshots:
+        if s.period_id in periods:
+            s.period = periods[s.period_id]
+    StatusSnapshot.objects.bulk_create(
+        snapshots,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["period"],
+        # updated_at too (auto_now is set on insert only): the dashboard's kept page is versioned
+        # by it (space/dashboard_cache.py), as the PostgreSQL upsert sets it (upsert_from_temp).
+        update_fields=[*(f for f in FIELDS if f != "professional"), "updated_at"],
+    )
+    axes_completed(before, snapshots)

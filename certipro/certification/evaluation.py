@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 
@@ -19,7 +20,10 @@ from certipro.certification.models import Exemption, Period, PeriodState
 from certipro.certification.rules import (
     ActionFact,
     Evaluation,
+    ReferentielMeta,
+    ReferentielRules,
     RulesConfig,
+    Segment,
     assignment_timeline,
     evaluate,
     period_state,
@@ -54,8 +58,9 @@ class ExerciseStatus:
     evaluation: Evaluation
 
 
-def period_as_of(periods: Iterable[Period], as_of: date) -> PeriodView | None:
-    """The latest period started on or before `as_of`, as it stood on that date."""
+def period_as_of(periods: Iterable[Any], as_of: date) -> PeriodView | None:
+    """The latest period started on or before `as_of`, as it stood on that date (`periods`:
+    models, or plain values with their fields, `bulk_io.PeriodFacts`)."""
     started = [p for p in periods if p.start <= as_of]
     if not started:
         return None
@@ -124,45 +129,74 @@ def evaluate_exercises(
     version, space/dashboard_cache.py); else `read_facts`."""
     config = config or rules_config()
     facts = facts if facts is not None else read_facts(exercises, as_of=as_of)
-    periods, holdings, exemptions, actions = facts.periods, facts.holdings, facts.exemptions, facts.actions
     current = catalogue.current(as_of)
     rules_by_code = catalogue.rules_by_code(as_of)
     results = []
     for exercise in exercises:
-        view = period_as_of(periods.get(exercise.pk, []), as_of)
-        if view is None:
-            continue
-        reference = min(as_of, view.end)
-        timeline = assignment_timeline(
-            exercise.profession_id,
-            [
+        evaluated = evaluate_exercise(
+            profession_id=exercise.profession_id,
+            periods=facts.periods.get(exercise.pk, []),
+            holdings=[
                 HoldingFact(
                     start=h.start,
                     end=h.end,
                     specialties=frozenset(h.specialties),
                     chosen_code=h.chosen_referentiel or None,
                 )
-                for h in holdings.get(exercise.pk, [])
+                for h in facts.holdings.get(exercise.pk, [])
             ],
-            current,
-        )
-        exempt = frozenset(
-            x.axis
-            for x in exemptions.get(exercise.pk, [])
-            if x.start <= reference and (x.end is None or reference <= x.end)
-        )
-        evaluation = evaluate(
-            period_start=view.start,
-            period_end=view.end,
+            exemptions=[(x.axis, x.start, x.end) for x in facts.exemptions.get(exercise.pk, [])],
+            actions=facts.actions.get((exercise.professional_id, exercise.profession_id), []),
             as_of=as_of,
-            timeline=timeline,
+            current=current,
             rules_by_code=rules_by_code,
-            actions=actions.get((exercise.professional_id, exercise.profession_id), []),
-            exempt_axes=exempt,
             config=config,
         )
-        results.append(ExerciseStatus(exercise=exercise, period=view, evaluation=evaluation))
+        if evaluated is not None:
+            view, evaluation = evaluated
+            results.append(ExerciseStatus(exercise=exercise, period=view, evaluation=evaluation))
     return results
+
+
+def evaluate_exercise(
+    *,
+    profession_id: str,
+    periods: Sequence[Any],
+    holdings: Sequence[HoldingFact],
+    exemptions: Iterable[tuple[int, date, date | None]],
+    actions: Sequence[ActionFact],
+    as_of: date,
+    current: Mapping[str, ReferentielMeta],
+    rules_by_code: Mapping[str, ReferentielRules],
+    config: RulesConfig,
+    timeline: tuple[Segment, ...] | None = None,
+) -> tuple[PeriodView, Evaluation] | None:
+    """One exercise's period as of `as_of` and the engine's evaluation of it, from its facts as
+    plain values: its periods (models, or anything with their fields: `period_as_of`), its
+    holdings, its exemptions as (axis, start, end), its actions. None when no period holds.
+    `timeline`: the référentiel timeline of these holdings, when the caller built it already.
+    The pages (`evaluate_exercises`) and the snapshot refresh (`status.refresh_status`) both
+    come here: what is evaluated, and on what date, is decided once."""
+    view = period_as_of(periods, as_of)
+    if view is None:
+        return None
+    reference = min(as_of, view.end)
+    if timeline is None:
+        timeline = assignment_timeline(profession_id, holdings, current)
+    exempt = frozenset(
+        axis for axis, start, end in exemptions if start <= reference and (end is None or reference <= end)
+    )
+    evaluation = evaluate(
+        period_start=view.start,
+        period_end=view.end,
+        as_of=as_of,
+        timeline=timeline,
+        rules_by_code=rules_by_code,
+        actions=actions,
+        exempt_axes=exempt,
+        config=config,
+    )
+    return view, evaluation
 
 
 def _group(queryset: Iterable[object], key: str) -> dict[int, list]:  # type: ignore[type-arg]

@@ -78,6 +78,20 @@ class Exemption(models.Model):
         return f"axe {self.axis} : {self.reason}"
 
 
+# The fields a refresh of a snapshot writes (all but its period, the key, and updated_at).
+SNAPSHOT_FIELDS = [
+    "professional",
+    "as_of",
+    *(f"required_{a}" for a in (1, 2, 3, 4)),
+    *(f"counted_{a}" for a in (1, 2, 3, 4)),
+    "exempt_axes",
+    "progress",
+    "status",
+    "pace",
+    "referentiels",
+]
+
+
 class StatusSnapshot(models.Model):
     """Where a period stands, as last computed (one row per period).
 

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from certipro.certification.bulk_io import (
+    Timelines,
+    day,
+    holding_fact,
+    period_facts,
+    read_exercises,
+    store_snapshots,
+)
 from certipro.certification.catalogue import Catalogue, load_catalogue
-from certipro.certification.evaluation import ExerciseStatus, evaluate_exercises
-from certipro.certification.models import StatusSnapshot
+from certipro.certification.evaluation import ExerciseStatus, evaluate_exercise, rules_config
+from certipro.certification.models import SNAPSHOT_FIELDS
+from certipro.certification.rules import ActionFact, Evaluation
 from certipro.core.iterables import chunks
 from certipro.directory.models import Exercise
 
-SNAPSHOT_FIELDS = [
-    "professional",
-    "as_of",
-    *(f"required_{a}" for a in (1, 2, 3, 4)),
-    *(f"counted_{a}" for a in (1, 2, 3, 4)),
-    "exempt_axes",
-    "progress",
-    "status",
-    "pace",
-    "referentiels",
-]
+__all__ = ["SNAPSHOT_FIELDS", "recompute", "refresh_status", "snapshot_row", "status_object"]
 
 
 def status_object(status: ExerciseStatus) -> dict[str, Any]:
@@ -81,60 +81,81 @@ def contract_object(
     }
 
 
-def snapshot_of(status: ExerciseStatus, as_of: date) -> StatusSnapshot:
-    evaluation = status.evaluation
+def snapshot_row(period_id: int, professional_id: int, evaluation: Evaluation) -> tuple[Any, ...]:
+    """The snapshot of a period's evaluation, as the row `bulk_io.store_snapshots` writes."""
     axes = {a.axis: a for a in evaluation.axes}
-    return StatusSnapshot(
-        period=status.period.period,
-        professional_id=status.exercise.professional_id,
-        as_of=as_of,
-        **{f"required_{n}": axes[n].required for n in (1, 2, 3, 4)},
-        **{f"counted_{n}": axes[n].counted for n in (1, 2, 3, 4)},
-        exempt_axes=sum(1 << (a.axis - 1) for a in evaluation.axes if a.status == "exempt"),
-        progress=evaluation.progress,
-        status=evaluation.status,
-        pace=evaluation.pace.state,
-        referentiels=",".join(evaluation.referentiels)[:400],
+    return (
+        period_id,
+        professional_id,
+        *(axes[n].required for n in (1, 2, 3, 4)),
+        *(axes[n].counted for n in (1, 2, 3, 4)),
+        sum(1 << (a.axis - 1) for a in evaluation.axes if a.status == "exempt"),
+        evaluation.progress,
+        evaluation.status,
+        evaluation.pace.state,
+        ",".join(evaluation.referentiels)[:400],
     )
-
-
-def write_snapshots(statuses: Iterable[ExerciseStatus], as_of: date) -> int:
-    """Stores the snapshots, and tells each professional of the axes this completed (domain §7)."""
-    from certipro.notifications.events import axes_completed, snapshot_states
-
-    snapshots = [snapshot_of(s, as_of) for s in statuses]
-    before = snapshot_states([s.period_id for s in snapshots])
-    StatusSnapshot.objects.bulk_create(
-        snapshots,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["period"],
-        # updated_at too (auto_now is set on insert only): the dashboard's kept page is versioned
-        # by it (space/dashboard_cache.py), as the set-based upsert does (bulk_io.upsert_from_temp).
-        update_fields=[*(f for f in SNAPSHOT_FIELDS if f != "professional"), "updated_at"],
-    )
-    axes_completed(before, snapshots)
-    return len(snapshots)
 
 
 def refresh_status(
-    *, exercises: Sequence[Exercise], today: date, catalogue: Catalogue | None = None
-) -> list[ExerciseStatus]:
-    """Recomputes and stores the snapshot of these exercises' current periods.
+    *, exercises: Iterable[Exercise | int], today: date, catalogue: Catalogue | None = None
+) -> int:
+    """Recomputes and stores the snapshots of these exercises' current periods (exercises, or
+    their ids); returns how many were written.
 
-    Called inside the transaction of every change that affects a status (design.md).
+    Called inside the transaction of every change that affects a status (design.md): a form's
+    claim, a batch of 5,000 declarations, a withdrawal, an interruption. A fixed number of
+    queries whatever the number of exercises: their facts read as plain rows
+    (`bulk_io.read_exercises`), the engine run on them (`evaluation.evaluate_exercise`, as the
+    pages do), the snapshots written set-based, with the notices of the axes they complete.
     """
-    statuses = evaluate_exercises(exercises, as_of=today, catalogue=catalogue or load_catalogue())
-    write_snapshots(statuses, today)
-    return statuses
+    ids = {e if isinstance(e, int) else e.pk for e in exercises}
+    if not ids:
+        return 0
+    catalogue = catalogue or load_catalogue()
+    config = rules_config()
+    current, rules_by_code = catalogue.current(today), catalogue.rules_by_code(today)
+    timelines = Timelines(current)  # people share theirs: built once per distinct holdings
+    facts = read_exercises(ids, today=today)
+    periods, holdings, exemptions = (_by_exercise(rows) for rows in facts[1:4])
+    actions: dict[tuple[int, str], list[ActionFact]] = defaultdict(list)
+    for professional_id, profession_id, pk, type_code, end_date, state, axis in facts.actions:
+        fact = ActionFact(id=str(pk), type_code=type_code, end_date=day(end_date), state=state, axis=axis)
+        actions[(professional_id, profession_id)].append(fact)
+    rows = []
+    for professional_id, pk, profession_id in facts.exercises:
+        held = tuple(holding_fact(r) for r in holdings[pk])
+        evaluated = evaluate_exercise(
+            profession_id=profession_id,
+            periods=[period_facts(r) for r in periods[pk]],
+            holdings=held,
+            exemptions=[(r[2], day(r[3]), day(r[4])) for r in exemptions[pk]],
+            actions=actions[(professional_id, profession_id)],
+            as_of=today,
+            current=current,
+            rules_by_code=rules_by_code,
+            config=config,
+            timeline=timelines.of(profession_id, held),
+        )
+        if evaluated is not None:  # no period yet on that date: no snapshot
+            view, evaluation = evaluated
+            rows.append(snapshot_row(view.period.pk, professional_id, evaluation))
+    return store_snapshots(rows, today=today)
+
+
+def _by_exercise(rows: list[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
+    grouped: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        grouped[row[1]].append(row)
+    return grouped
 
 
 def recompute(
     exercises: Iterable[Exercise], *, today: date, batch_size: int = 2000, catalogue: Catalogue | None = None
 ) -> int:
-    """Recomputes every given exercise, in batches (a publication, a nightly refresh, the benchmark)."""
+    """Recomputes every given exercise, in batches (a publication, an import, the benchmark)."""
     catalogue = catalogue or load_catalogue()
-    done = 0
-    for batch in chunks(exercises, batch_size):
-        done += write_snapshots(evaluate_exercises(batch, as_of=today, catalogue=catalogue), today)
-    return done
+    return sum(
+        refresh_status(exercises=batch, today=today, catalogue=catalogue)
+        for batch in chunks(exercises, batch_size)
+    )

@@ -1,5 +1,5 @@
-"""Batches of values as SQL parameters: PostgreSQL arrays written as one literal, and a batch of
-rows as a `WITH` table to join with.
+"""Batches of values as SQL parameters: PostgreSQL arrays written as one literal, a batch of rows
+as a `WITH` table to join with, and a batch of rows written by COPY.
 
 Django's psycopg cursor binds parameters on the client: a Python list is quoted element by
 element in Python (~2–3 ms for a thousand), while one string is quoted by libpq in C. A batch of
@@ -8,6 +8,8 @@ the declaration API passes a dozen such lists (ids, dates, codes), so they trave
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -47,3 +49,36 @@ def rows_cte(name: str, columns: dict[str, str], rows: Sequence[tuple[Any, ...]]
         return f"WITH {name}({names}) AS (SELECT * FROM unnest({arrays}))", params
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     return f"WITH {name}({names}) AS (VALUES {', '.join([row] * len(rows))})", [v for r in rows for v in r]
+
+
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Writes `rows` into `table` by COPY (PostgreSQL only): a thousand rows cost what one INSERT
+    of them does. Values: None is NULL, dates are ISO, text is escaped; JSON goes as its text."""
+    lines = io.StringIO()
+    for row in rows:
+        lines.write("\t".join(map(_copy_value, row)))
+        lines.write("\n")
+    # Errors of the raw psycopg cursor become Django's (IntegrityError, a dead connection marked).
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            copy.write(lines.getvalue())
+
+
+_SPECIAL = re.compile(r"[\\\t\n\r]")
+
+
+def _copy_value(value: Any) -> str:
+    kind = type(value)
+    if kind is int:
+        return str(value)
+    if kind is str:
+        # COPY text format: backslash, tab and newlines must be escaped.
+        if _SPECIAL.search(value) is None:
+            return value  # type: ignore[no-any-return]
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")  # type: ignore[no-any-return]
+    if value is None:
+        return "\\N"
+    if isinstance(value, date):  # datetime is a date
+        return value.isoformat()
+    return _copy_value(str(value))

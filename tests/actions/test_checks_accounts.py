@@ -1,5 +1,5 @@
-"""A `ClaimChecker` given the accounts a batch read (the declaration API shares them with its
-snapshot refresh) decides every claim as one that reads them itself, with no query."""
+"""A `ClaimChecker` given the accounts a batch read (`record_claims` reads them once, with the
+professionals) decides every claim as one that reads them itself, with no query."""
 
 from __future__ import annotations
 
@@ -55,8 +55,8 @@ def test_d22_d14_a_checker_given_the_accounts_decides_as_one_reading_them(
 
 @pytest.mark.django_db
 def test_check_gives_the_exercise_as_a_model_without_a_query(people: dict[str, int]) -> None:  # noqa: F811
-    """`record_action` refreshes through the reference path, which takes models: the other
-    fields are deferred, and read right if ever asked."""
+    """For the admin's form, which takes models: the other fields are deferred, and read right
+    if ever asked."""
     gp = people["10000000017"]
     checker = ClaimChecker([gp], catalogue=load_catalogue(), today=TODAY)
     with CaptureQueriesContext(connection) as queries:

@@ -8,9 +8,9 @@ import re
 import pytest
 from django.db import connection
 
+from certipro.actions import claims
 from certipro.actions.models import Action
 from certipro.certification import bulk_io
-from certipro.declarations import intake_sql
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="INCLUDE: PostgreSQL only")
 
@@ -24,7 +24,7 @@ def indexed_columns() -> set[str]:
 
 @pytest.mark.django_db
 def test_the_reads_around_a_batch_find_every_column_in_the_index() -> None:
-    read = set(re.findall(r"a\.(\w+)", f"{intake_sql._COLUMNS} {intake_sql._OVERLAP}"))
+    read = set(re.findall(r"a\.(\w+)", f"{claims._COLUMNS} {claims._OVERLAP}"))
     assert read and read <= indexed_columns(), read - indexed_columns()
 
 

@@ -1,7 +1,6 @@
-"""The intake's D-33 merges and D-32 replays are set-based (certipro/declarations/intake_merge.py,
-intake_plan.py): a fixed number of queries and no savepoint per declaration, the same decisions as
-`record_action` taken one declaration after the other, and an action changed since the batch read
-it left to `record_action`. The rows themselves: test_intake_sets.py."""
+"""D-33 merges and D-32 replays of a batch, through the one entry point (certipro/actions/claims.py):
+a fixed number of queries whatever the batch, the decisions taken as if one declaration came after
+the other, and an action changed since the batch read it not merged into. The rows: test_intake_sets.py."""
 
 from __future__ import annotations
 
@@ -13,14 +12,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from certipro.actions import claims
+from certipro.actions.claims import Candidate, pick
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, ClaimFlag, Source
 from certipro.actions.services import change_action_state, record_action
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
 from certipro.certification.catalogue import current_catalogue
-from certipro.declarations import intake_sql
-from certipro.declarations.intake_merge import pick
-from certipro.declarations.intake_sql import Candidate
 from certipro.declarations.models import Declarant
 from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
@@ -58,17 +56,13 @@ def _own(rpps: str, *, end: date = date(2025, 3, 11), hours: Decimal | None = No
     ).action
 
 
-def _savepoints(captured: CaptureQueriesContext) -> int:
-    return sum(1 for q in captured.captured_queries if q["sql"].startswith("SAVEPOINT"))
-
-
 def _counted(rows: Any) -> int:
     return int(rows.count())
 
 
 def test_d33_each_self_declared_action_is_merged_once_in_request_order_the_earliest_ending_first() -> None:
-    """What `record_action` decides called for each declaration in turn: the first merge takes
-    the action out of the next declarations' candidates."""
+    """As if the declarations came one after the other: the first merge takes the action out of
+    the next declarations' candidates."""
     early, late = Candidate(date(2025, 3, 1), 7, "10"), Candidate(date(2025, 3, 9), 3, "10")
     assert pick([(0, [late, early]), (1, [early]), (2, [early, late]), (3, [late])]) == {
         0: early,
@@ -78,17 +72,17 @@ def test_d33_each_self_declared_action_is_merged_once_in_request_order_the_earli
 
 @pytest.mark.django_db
 def test_d33_the_queries_of_a_batch_do_not_grow_with_its_merges(forty: list[str]) -> None:  # noqa: F811
-    """No query, no savepoint per merge: 3 merges cost what 30 do."""
+    """No query per merge: 3 merges cost what 30 do."""
     declarant = _declarant()
     for rpps in forty:
         _own(rpps)
 
-    def queries(people: list[str]) -> tuple[int, int]:
+    def queries(people: list[str]) -> int:
         items = [declaration(external_id=f"M-{rpps}", rpps=rpps) for rpps in people]
         with CaptureQueriesContext(connection) as captured:
             body = _judge(declarant, items)
         assert [r["status"] for r in body["results"]] == ["accepted"] * len(people)
-        return len(captured), _savepoints(captured)
+        return len(captured)
 
     current_catalogue()  # the process builds it once (certification/catalogue.py): not a batch's cost
     assert queries(forty[:3]) == queries(forty[3:33])
@@ -101,7 +95,7 @@ def test_d33_the_queries_of_a_batch_do_not_grow_with_its_merges(forty: list[str]
 
 
 @pytest.mark.django_db
-def test_d32_a_replay_of_the_same_declarations_writes_nothing_and_takes_no_savepoint(
+def test_d32_a_replay_of_the_same_declarations_writes_nothing(
     forty: list[str],  # noqa: F811
 ) -> None:
     declarant = _declarant()
@@ -113,8 +107,6 @@ def test_d32_a_replay_of_the_same_declarations_writes_nothing_and_takes_no_savep
         with CaptureQueriesContext(connection) as captured:
             body = _judge(declarant, part)
         assert body["duplicates"] == len(part)
-        # The batch's own, nested in the test's transaction: none per declaration.
-        assert _savepoints(captured) <= 1
         return len(captured)
 
     assert replay(items[:3]) == replay(items)
@@ -127,7 +119,7 @@ def test_d32_a_replay_of_the_same_declarations_writes_nothing_and_takes_no_savep
 
 @pytest.mark.django_db
 def test_d32_a_withdrawn_declaration_sent_again_is_not_a_duplicate(forty: list[str]) -> None:  # noqa: F811
-    """As `record_action` judges it: sending it again restores it (a correction)."""
+    """Sending it again restores it (a correction)."""
     declarant = _declarant()
     item = declaration(external_id="W-1", rpps=forty[0])
     action = Action.objects.get(pk=int(_judge(declarant, [item])["results"][0]["action_id"]))
@@ -138,19 +130,19 @@ def test_d32_a_withdrawn_declaration_sent_again_is_not_a_duplicate(forty: list[s
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("meanwhile", ["another body merges it", "the professional withdraws it"])
-def test_d33_an_action_changed_since_the_read_is_left_to_record_action(
+def test_d33_an_action_changed_since_the_read_is_not_merged_into(
     forty: list[str],  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
     meanwhile: str,
 ) -> None:
     """The read around the batch takes no lock: the merge checks the action again as it rewrites
-    it, and a declaration whose action is no longer a self-declared one is recorded by the entry
-    point, which finds nothing to merge with: a new action."""
+    it, and a declaration whose action is no longer a self-declared one finds nothing else to
+    merge with: a new action."""
     ours, other = _declarant("ODPC"), _declarant("Autre")
     own = _own(forty[0])
-    looked, done = intake_sql.around, []
+    looked, done = claims._around, []
 
-    def around(spans: Any) -> intake_sql.Around:
+    def around(spans: Any) -> Any:
         found = looked(spans)
         if done:  # the other request's own look
             return found
@@ -161,7 +153,7 @@ def test_d33_an_action_changed_since_the_read_is_left_to_record_action(
             change_action_state(own, to=ActionState.WITHDRAWN, actor=PROFESSIONAL, reason="", today=TODAY)
         return found
 
-    monkeypatch.setattr("certipro.declarations.intake.around", around)
+    monkeypatch.setattr(claims, "_around", around)
     body = _judge(ours, [declaration(external_id="OURS", rpps=forty[0])])
     assert body["accepted"] == 1
     mine = Action.objects.get(declarant=ours)
@@ -188,7 +180,7 @@ def test_d34_a_merged_action_adds_its_new_hours_to_the_day_not_its_former_ones(
 
 @pytest.mark.django_db
 def test_d33_merges_corrections_replays_and_new_declarations_in_one_batch(forty: list[str]) -> None:  # noqa: F811
-    """Each judged as `record_action` would judge it, whatever else the batch holds."""
+    """Each judged on its own, whatever else the batch holds."""
     declarant = _declarant()
     _judge(
         declarant,

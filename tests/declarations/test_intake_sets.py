@@ -1,6 +1,6 @@
-"""The intake is the set-based form of `record_action` (certipro/declarations/intake.py): the same
-rows, the same snapshots, a fixed number of queries per batch, for new declarations and for merges
-(D-33) alike, and the entry point whenever a declaration corrects an earlier one (D-32)."""
+"""A batch of the declaration API and a form's claim take the one path (certipro/actions/claims.py,
+`record_claims`; `record_action` is a batch of one of it): the same rows for new declarations,
+merges (D-33) and corrections (D-32), D-34 flags, and a fixed number of queries per batch."""
 
 from __future__ import annotations
 
@@ -13,22 +13,18 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from certipro.actions.models import Action, ActionTransition, Channel, ClaimFlag, Source
-from certipro.actions.services import Outcome, record_action
+from certipro.actions import claims
+from certipro.actions.models import Action, ActionState, ActionTransition, Channel, ClaimFlag, Source
+from certipro.actions.services import Outcome, change_action_state, record_action
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
-from certipro.certification.bulk import refresh_exercises
-from certipro.certification.catalogue import current_catalogue, load_catalogue
+from certipro.certification.catalogue import current_catalogue
 from certipro.certification.models import StatusSnapshot
-from certipro.certification.status import refresh_status
-from certipro.declarations import intake_sql
 from certipro.declarations.intake import judge_batch
 from certipro.declarations.services import create_declarant
-from certipro.directory.models import Exercise, Professional
+from certipro.directory.models import Professional
 from certipro.notifications.kinds import Kind
 from certipro.notifications.models import Notification
-from tests.certification.conftest import population  # noqa: F401 - `population` is a fixture
-from tests.certification.test_bulk import FIELDS
 from tests.conftest import TODAY
 from tests.declarations.conftest import declaration
 
@@ -73,8 +69,9 @@ def _written(action: Action) -> tuple[Any, ...]:
 
 
 @pytest.mark.django_db
-def test_a_batch_writes_the_rows_record_action_writes(dr_martin: Professional) -> None:
-    """The action, its transition and its audit entry, field for field (COPY on PostgreSQL)."""
+def test_d32_a_form_claim_and_an_api_batch_write_the_same_rows(dr_martin: Professional) -> None:
+    """The action, its transition and its audit entry, field for field (COPY on PostgreSQL), for
+    awkward text, as a batch of the API and as a batch of one (`record_action`)."""
     ours, theirs = (
         create_declarant(kind="organism", name=name, actor=Actor.command("test"))[0] for name in ("A", "B")
     )
@@ -158,10 +155,10 @@ def _notice(action: Action) -> tuple[Any, ...]:
 
 
 @pytest.mark.django_db
-def test_d33_a_batch_merges_writing_the_rows_record_action_writes(dr_martin: Professional) -> None:
-    """Each declaration overlapping a self-declared action of the same type is merged into it by
-    the set-based path: the action, its transitions, its audit entries and its notice, field for
-    field, are those `record_action` leaves when it merges the same declaration into a twin."""
+def test_d33_a_form_claim_merges_as_an_api_batch_does(dr_martin: Professional) -> None:
+    """Each declaration overlapping a self-declared action of the same type is merged into it:
+    the action, its transitions, its audit entries and its notice, field for field, are the same
+    for a batch of the API and for a batch of one (`record_action`) merging into a twin."""
     ours, theirs = (
         create_declarant(kind="organism", name="ODPC", actor=Actor.command("test"))[0] for _ in "AB"
     )
@@ -207,23 +204,6 @@ def test_d33_a_batch_merges_writing_the_rows_record_action_writes(dr_martin: Pro
         )
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("today", [TODAY, date(2025, 3, 1)])
-def test_snapshots_refreshed_for_a_batch_equal_refresh_status(population: None, today: date) -> None:  # noqa: F811
-    """`refresh_exercises` (pre-aggregated on PostgreSQL) writes what the reference path writes,
-    for every subset: one exercise of a person holding two, a specialty change, an exemption."""
-    catalogue = load_catalogue()
-    exercises = list(Exercise.objects.select_related("professional").order_by("pk"))
-    subsets = [[e] for e in exercises] + [exercises[::2], exercises]
-    for subset in subsets:
-        StatusSnapshot.objects.all().delete()
-        refresh_status(exercises=subset, today=today, catalogue=catalogue)
-        expected = set(StatusSnapshot.objects.values_list(*FIELDS))
-        StatusSnapshot.objects.all().delete()
-        assert refresh_exercises({e.pk for e in subset}, today=today, catalogue=catalogue) == len(expected)
-        assert set(StatusSnapshot.objects.values_list(*FIELDS)) == expected
-
-
 @pytest.fixture
 def forty(referentiels: None, import_rows: Callable[..., Any]) -> list[str]:
     rows = [f"100000{n:05d},Nom{n},Prénom,,10,SM54,75,L,2010-06-01" for n in range(40)]
@@ -252,7 +232,7 @@ def test_the_queries_of_a_batch_do_not_grow_with_it(forty: list[str]) -> None:
 @pytest.mark.django_db
 def test_d33_two_declarations_overlapping_one_self_declared_action(api: Any, dr_martin: Professional) -> None:
     """The first merges into it; the second finds nothing left to merge and is a new action, as
-    record_action called for each in turn decides."""
+    if they came one after the other."""
     own = record_action(
         professional=dr_martin,
         type_code="MG-DPC",
@@ -279,26 +259,27 @@ def test_d33_two_declarations_overlapping_one_self_declared_action(api: Any, dr_
 
 
 @pytest.mark.django_db
-def test_a_concurrent_request_recording_the_same_external_id_falls_back_to_the_entry_point(
+def test_d32_a_concurrent_request_recording_the_same_external_id_makes_the_batch_judge_it_again(
     forty: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another request commits one of our external_ids between our look and our insert: the
-    insert fails whole (a savepoint), and each declaration then goes through record_action."""
+    insert fails (the unique index waited for it), the writes roll back to their savepoint and
+    the claims are judged again: that one is a replay now."""
     declarant = create_declarant(kind="organism", name="ODPC", actor=Actor.command("test"))[0]
     items = [declaration(external_id=f"C-{n}", rpps=rpps) for n, rpps in enumerate(forty[:3])]
-    looked, done = intake_sql.around, []
+    _judge(declarant, items[1:2])  # the other request, committed by the time our insert runs
+    looked, calls = claims._Run._sent, []
 
-    def meanwhile(spans: Any) -> intake_sql.Around:
-        found = looked(spans)
-        if not done:
-            done.append(True)
-            _judge(declarant, items[1:2])  # as the other request would have
-        return found
+    def missed(run: Any, judged: Any) -> Any:
+        calls.append(True)
+        return {} if len(calls) == 1 else looked(run, judged)  # our first look came before it
 
-    monkeypatch.setattr("certipro.declarations.intake.around", meanwhile)
+    monkeypatch.setattr(claims._Run, "_sent", missed)
     body = _judge(declarant, items)
     assert [r["status"] for r in body["results"]] == ["accepted", "duplicate", "accepted"]
+    assert len(calls) == 2
     assert Action.objects.filter(declarant=declarant).count() == 3
+    assert ActionTransition.objects.filter(action__declarant=declarant).count() == 3
 
 
 @pytest.mark.django_db
@@ -345,3 +326,104 @@ def test_d34_a_correction_replaces_its_former_hours_in_the_day_s_load(
     again = api.post({"declarations": [dict(sent, hours=17)]}).json()
     assert again["updated"] == 1
     assert ClaimFlag.objects.get().on_date == date(2025, 3, 11)  # 8 + 17 h
+
+
+def statements(captured: CaptureQueriesContext) -> int:
+    """The queries captured; on SQLite, the INSERTs that `bulk_create` splits in a row because
+    SQLite binds at most 999 parameters per statement count as one."""
+    count, last = 0, ""
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        head = sql.split(" (", 1)[0] if sql.startswith("INSERT") and connection.vendor == "sqlite" else sql
+        if head != last or not head.startswith("INSERT"):
+            count += 1
+        last = head
+    return count
+
+
+@pytest.fixture
+def two_hundred(referentiels: None, import_rows: Callable[..., Any]) -> list[str]:
+    rows = [f"300000{n:05d},Nom{n},Prénom,,10,SM54,75,L,2010-06-01" for n in range(202)]
+    import_rows(*rows)
+    return [row.split(",")[0] for row in rows]
+
+
+@pytest.mark.django_db
+def test_d32_d33_d34_the_queries_of_a_batch_of_200_are_those_of_a_batch_of_2(two_hundred: list[str]) -> None:
+    """No query per claim, whatever the mix: new declarations, merges into self-declared actions
+    (D-33), corrections and replays of earlier declarations (D-32), a withdrawn one sent again,
+    impossible hours flagged (D-34), a rejected one; the snapshots of every account refreshed."""
+    declarant = create_declarant(kind="organism", name="ODPC", actor=Actor.command("test"))[0]
+    small, large = two_hundred[:2], two_hundred[2:]
+    professionals = dict(Professional.objects.values_list("rpps", "pk"))
+    for rpps in two_hundred:  # each person self-declared an action the batch attests
+        claims.record_claims(
+            [
+                claims.Claim(
+                    professional_id=professionals[rpps], type_code="MG-DPC", end_date=date(2025, 3, 11)
+                )
+            ],
+            source=Source.PROFESSIONAL,
+            channel=Channel.WEB,
+            actor=Actor.command("professional"),
+            today=TODAY,
+        )
+
+    def items(people: list[str]) -> list[dict[str, Any]]:
+        return [
+            item
+            for rpps in people
+            for item in (
+                declaration(external_id=f"M-{rpps}", rpps=rpps, hours=None),  # D-33
+                declaration(
+                    external_id=f"U-{rpps}", rpps=rpps, action_type="MG-FC", hours=None
+                ),  # D-32 correction
+                declaration(
+                    external_id=f"D-{rpps}", rpps=rpps, action_type="MG-EPP", hours=None
+                ),  # D-32 replay
+                declaration(
+                    external_id=f"W-{rpps}", rpps=rpps, action_type="MG-COM", hours=None
+                ),  # sent again
+                declaration(
+                    external_id=f"H-{rpps}",
+                    rpps=rpps,
+                    action_type="MG-ETP",
+                    start_date="2025-04-01",
+                    end_date="2025-04-01",
+                    hours=25,
+                ),  # D-34
+                declaration(
+                    external_id=f"N-{rpps}",
+                    rpps=rpps,
+                    action_type="MG-RMM",
+                    start_date=None,
+                    end_date="2025-05-01",
+                ),
+                declaration(external_id=f"R-{rpps}", rpps=rpps, end_date="2099-01-01"),  # future_date
+            )
+        ]
+
+    for people in (small, large):
+        before = [i for i in items(people) if i["external_id"][0] in "UDW"]
+        for item in before:
+            if item["external_id"].startswith("U-"):
+                item.update(end_date="2025-02-01", start_date="2025-02-01")
+        _judge(declarant, before)
+        for action in Action.objects.filter(external_id__in=[f"W-{rpps}" for rpps in people]):
+            change_action_state(action, to=ActionState.WITHDRAWN, actor=SENDER, reason="", today=TODAY)
+
+    def queries(people: list[str]) -> tuple[int, list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            body = _judge(declarant, items(people))
+        return statements(captured), sorted({r["status"] for r in body["results"]})
+
+    current_catalogue()  # the process builds it once (certification/catalogue.py): not a batch's cost
+    assert queries(small) == queries(large)
+    assert queries(large)[1] == ["duplicate", "rejected"]  # sent again: nothing left to write
+    person = Professional.objects.get(rpps=large[0])
+    assert Action.objects.get(external_id=f"M-{large[0]}").source == Source.ORGANISM
+    assert Action.objects.filter(professional=person).count() == 6  # merged: no seventh
+    assert Action.objects.get(external_id=f"U-{large[0]}").end_date == date(2025, 3, 11)
+    assert Action.objects.get(external_id=f"W-{large[0]}").state == ActionState.ATTESTED
+    assert ClaimFlag.objects.filter(kind="impossible_hours").count() == len(two_hundred)
+    assert StatusSnapshot.objects.get(professional=person).counted_1 == 2  # MG-DPC, MG-FC

@@ -1,8 +1,6 @@
-"""A batch reads its professionals' accounts once (exercises, periods, holdings, timelines):
-its checks and the refresh of its snapshots share them (certipro/declarations/intake.py). The
-refresh must write what it writes when it reads them itself, whatever the batch holds: new
-declarations, a merge (D-33), a replay and corrections (D-32), one moving an action to another
-profession (D-13), one moving it away from a person the batch does not name."""
+"""A batch refreshes the snapshot of every account it changes (certipro/actions/claims.py),
+whatever it holds: new declarations, a merge (D-33), a replay and corrections (D-32), one moving an
+action to another profession (D-13), one moving it away from a person the batch does not name."""
 
 from __future__ import annotations
 
@@ -12,10 +10,8 @@ import pytest
 
 from certipro.actions.models import Action, Channel, Source
 from certipro.audit.journal import Actor
-from certipro.certification.bulk_io import read_accounts
 from certipro.certification.models import StatusSnapshot
 from certipro.certification.status import refresh_status
-from certipro.declarations import intake
 from certipro.declarations.intake import judge_batch
 from certipro.declarations.models import Declarant
 from certipro.declarations.services import create_declarant
@@ -76,67 +72,19 @@ def _snapshots() -> set[tuple[Any, ...]]:
     return set(StatusSnapshot.objects.values_list(*FIELDS))
 
 
-class _Undo(Exception):
-    def __init__(self, seen: Any) -> None:
-        self.seen = seen
-
-
 @pytest.mark.django_db
-def test_nothing_a_batch_writes_changes_the_accounts_its_checks_and_refresh_share(
-    sent: Declarant, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Why the refresh may take the rows the checks read: in between, the batch writes actions,
-    their transitions, audit entries, D-34 flags and notices, never an exercise, a period or a
-    holding, which change only through the directory import, the period services
-    (`record_interruption`, date requests, D-15, D-16) and a choice of référentiel (D-14), none of
-    which a batch calls. So within its transaction a period cannot end nor a holding change
-    between the check and the refresh. (Another transaction committing such a change meanwhile is
-    seen by later statements under READ COMMITTED: the unshared refresh had that race too, for a
-    change committed after its own read, and the nightly `recompute_status` corrects it.)"""
-    refresh, seen = intake.refresh_exercises, []
-
-    def compared(exercise_ids: Any, **kwargs: Any) -> int:
-        shared = kwargs["accounts"]
-        now = read_accounts(shared.professional_ids, catalogue=shared.catalogue, today=shared.today)
-        assert (now.exercises, now.periods, now.holdings) == (
-            shared.exercises,
-            shared.periods,
-            shared.holdings,
-        )
-        seen.append(set(exercise_ids))
-        return refresh(exercise_ids, **kwargs)
-
-    monkeypatch.setattr(intake, "refresh_exercises", compared)
+def test_d32_d33_d13_a_batch_refreshes_every_account_it_changes(sent: Declarant) -> None:
+    """New declarations, a merge (D-33), corrections moving an action to the other profession
+    (D-13) and away from someone the batch does not name (D-32), a replay: each account that
+    gained or lost an action holds, after the batch, the snapshot a refresh of everyone writes."""
     body = _judge(sent, _batch())
     assert _expected_statuses(body) == ["accepted"] * 5 + ["updated", "updated", "duplicate", "rejected"]
-    outside = Exercise.objects.get(professional__rpps=OUTSIDE)
-    both = set(Exercise.objects.filter(professional__rpps=BOTH).values_list("pk", flat=True))
-    assert outside.pk in seen[0] and both <= seen[0]  # the accounts that lost an action too
-
-
-@pytest.mark.django_db
-def test_a_batch_writes_the_snapshots_its_refresh_writes_when_it_reads_the_accounts_itself(
-    sent: Declarant, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The same batch judged twice from the same database, rolled back in between: sharing the
-    accounts (the intake) and not (the refresh reading them itself) give the same snapshots,
-    field by field, and the same answers."""
-
-    def judged() -> tuple[list[str], set[tuple[Any, ...]]]:
-        try:
-            with intake.transaction.atomic():
-                body = _judge(sent, _batch())
-                raise _Undo((_expected_statuses(body), _snapshots()))
-        except _Undo as undo:
-            return undo.seen  # type: ignore[no-any-return]
-
-    shared = judged()
-    refresh = intake.refresh_exercises
-    monkeypatch.setattr(
-        intake, "refresh_exercises", lambda ids, *, accounts, **kwargs: refresh(ids, **kwargs)
-    )
-    assert judged() == shared
-    assert len(shared[1]) >= 8
+    written = {s[0]: s for s in _snapshots()}
+    StatusSnapshot.objects.all().delete()
+    refresh_status(exercises=list(Exercise.objects.order_by("pk")), today=TODAY)
+    reference = {s[0]: s for s in _snapshots()}  # the current periods (not those ended meanwhile)
+    assert {period: written[period] for period in reference} == reference
+    assert len(reference) >= 8
 
 
 @pytest.mark.django_db
