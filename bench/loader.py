@@ -28,11 +28,11 @@ from django.db import transaction
 from certipro.actions.bulk_write import NewAction, insert_actions
 from certipro.actions.checks import ActionRefused, ClaimChecker
 from certipro.actions.models import ActionState, Channel, Source
-from certipro.actions.services import Outcome, record_action
 from certipro.audit.journal import Actor, record
 from certipro.certification.catalogue import Catalogue
 from certipro.core.iterables import chunks
 from certipro.directory.models import Professional
+from certipro.entrypoints.actions import Outcome, record_action
 
 BATCH = 20_000
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "certipro.notifications",
     "certipro.demo",
     "certipro.cli",
+    "certipro.staff",
 ]
 
 MIDDLEWARE = [

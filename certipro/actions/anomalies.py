@@ -69,7 +69,7 @@ def flag_claims(
     flag per declarant and day), each with its audit entry; returns the flags created.
 
     `before`: the counting actions with hours that share a day with a claim, read before the
-    claims were written (the caller reads them with what else it needs: `actions.claims._around`)."""
+    claims were written (the caller reads them with what else it needs: `entrypoints.claims._around`)."""
     flags = _impossible_hours(claims, before) + _mass_claims(claims, declarant_id)
     if not flags:
         return []

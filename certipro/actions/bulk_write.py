@@ -1,4 +1,4 @@
-"""The rows of new and changed claims, for `actions.claims.record_claims` (and the benchmark's
+"""The rows of new and changed claims, for `entrypoints.claims.record_claims` (and the benchmark's
 loader, `bench.loader.record_actions_bulk`): COPY on PostgreSQL, `bulk_create` elsewhere.
 
 `insert_actions` writes new claims' rows (action, transition and, with `audit_each`, one audit

@@ -1,6 +1,6 @@
 """The checks a claim passes before it is recorded (contracts/declarations.md error codes).
 
-One implementation, for the one entry point that records claims (`actions.claims.record_claims`,
+One implementation, for the one entry point that records claims (`entrypoints.claims.record_claims`,
 a form's claim being a batch of one), the admin's form and the benchmark's loader: a
 `ClaimChecker` reads what the checks need for a set of professionals with four queries, as plain
 values (`certification.bulk_io.read_accounts`), or takes the accounts a batch already read, then

@@ -3,7 +3,7 @@
 The declarations app only reads the API's and the CSV's formats: each declaration is parsed
 field by field (`schemas.parse_declaration`), an external_id sent twice in the request is
 refused, and the rest go, as claims of the declarant, to the one entry point that records claims
-(`actions.claims.record_claims`): the checks, D-32 replays and corrections, D-33 merges, D-34
+(`entrypoints.claims.record_claims`): the checks, D-32 replays and corrections, D-33 merges, D-34
 flags, the snapshot refresh and the notices are its, for a form's claim as for 5,000 of these.
 
 The whole batch runs in one transaction: one bad declaration never blocks the others, and after
@@ -20,11 +20,11 @@ from typing import Any
 
 from django.db import transaction
 
-from certipro.actions.claims import Claim, ClaimResult, record_claims
 from certipro.actions.models import Channel, Outcome, Source
 from certipro.audit.journal import Actor
 from certipro.declarations.models import Declarant, DeclarantKind
 from certipro.declarations.schemas import parse_declaration
+from certipro.entrypoints.claims import Claim, ClaimResult, record_claims
 
 MAX_DECLARATIONS = 5000
 SOURCES = {DeclarantKind.ORGANISM: Source.ORGANISM, DeclarantKind.EMPLOYER: Source.EMPLOYER}

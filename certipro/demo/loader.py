@@ -12,7 +12,6 @@ from django.db import transaction
 
 from certipro.accounts.models import User
 from certipro.actions.models import Action, Channel, Source
-from certipro.actions.services import ActionRefused, record_action
 from certipro.audit.journal import Actor
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import period_as_of
@@ -20,6 +19,7 @@ from certipro.declarations.services import create_declarant
 from certipro.directory.models import Exercise, Professional
 from certipro.directory.nomenclatures import load
 from certipro.directory.services_nomenclatures import load_nomenclatures
+from certipro.entrypoints.actions import ActionRefused, record_action
 from certipro.entrypoints.directory import import_directory
 from certipro.entrypoints.referentiels import load_referentiel_files
 

@@ -13,9 +13,9 @@ from django.db import transaction
 
 from certipro.accounts.models import User
 from certipro.actions.models import Action, ActionState, Channel, Source
-from certipro.actions.services import Recorded, change_action_state, record_action
 from certipro.audit.journal import Actor, record
 from certipro.directory.models import Professional
+from certipro.entrypoints.actions import Recorded, change_action_state, record_action
 from certipro.space.evidence import CheckedFile, delete_files, store_evidence
 from certipro.space.models_actions import ActionNote
 

@@ -8,9 +8,9 @@ import re
 import pytest
 from django.db import connection
 
-from certipro.actions import claims
 from certipro.actions.models import Action
 from certipro.certification import bulk_io
+from certipro.entrypoints import claims
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="INCLUDE: PostgreSQL only")
 

@@ -11,12 +11,12 @@ import pytest
 
 from bench.loader import Claim, record_actions_bulk
 from certipro.actions.models import Action, ActionTransition, Channel, Source
-from certipro.actions.services import ActionRefused, record_action
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.models import StatusSnapshot
 from certipro.directory.models import Professional
+from certipro.entrypoints.actions import ActionRefused, record_action
 from tests.conftest import TODAY
 
 ACTOR = Actor.command("test")

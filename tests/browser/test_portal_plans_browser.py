@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from certipro.accounts.models import User
 from certipro.actions.models import Channel, Source
-from certipro.actions.services import record_action
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
 from certipro.declarations.services import create_declarant
 from certipro.directory.models import Exercise, Professional
+from certipro.entrypoints.actions import record_action
 from certipro.space.plan import TypeOption, add_planned_action
 from certipro.space.plan_sharing import share_plan
 from tests.browser.test_portal_browser import PASSWORD, sign_in_with_the_keyboard

@@ -10,12 +10,12 @@ import pytest
 from django.utils import timezone
 
 from certipro.actions.models import Channel, Source
-from certipro.actions.services import ActionRefused, record_action
 from certipro.audit.journal import Actor
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import evaluate_exercises
 from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
+from certipro.entrypoints.actions import ActionRefused, record_action
 from certipro.space.models_plan import Plan, PlannedAction
 from certipro.space.plan import plannable_types
 from certipro.space.plan_sharing import EMPLOYED_MODES

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from certipro.actions.models import Action, ActionState, Channel, Source
-from certipro.actions.services import change_action_state, record_action
 from certipro.audit.journal import Actor
 from certipro.certification.models import Exemption
 from certipro.directory.models import Exercise, Professional
+from certipro.entrypoints.actions import change_action_state, record_action
 from certipro.entrypoints.exercises import record_interruption
 from tests.conftest import TODAY
 

@@ -12,9 +12,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from certipro.actions.models import Channel, Source
-from certipro.actions.services import record_action
 from certipro.audit.journal import Actor
 from certipro.directory.models import Professional
+from certipro.entrypoints.actions import record_action
 from tests.conftest import TODAY
 
 

@@ -267,7 +267,7 @@ def test_d33_declaring_what_the_professional_self_declared_merges_into_it(api: A
     from datetime import date
 
     from certipro.actions.models import Channel, Source
-    from certipro.actions.services import record_action
+    from certipro.entrypoints.actions import record_action
     from tests.conftest import TODAY
 
     own = record_action(

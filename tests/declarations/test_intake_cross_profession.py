@@ -31,7 +31,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
-from certipro.actions.services import Outcome, Recorded, record_action
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
 from certipro.certification.catalogue import current_catalogue
@@ -41,6 +40,7 @@ from certipro.declarations.intake import judge_batch
 from certipro.declarations.models import Declarant
 from certipro.declarations.services import create_declarant
 from certipro.directory.models import Exercise, Professional
+from certipro.entrypoints.actions import Outcome, Recorded, record_action
 from certipro.notifications.kinds import Kind
 from certipro.notifications.models import Notification
 from tests.certification.test_bulk import FIELDS

@@ -1,4 +1,4 @@
-"""D-33 merges and D-32 replays of a batch, through the one entry point (certipro/actions/claims.py):
+"""D-33 merges and D-32 replays of a batch, through the one entry point (certipro/entrypoints/claims.py):
 a fixed number of queries whatever the batch, the decisions taken as if one declaration came after
 the other, and an action changed since the batch read it not merged into. The rows: test_intake_sets.py."""
 
@@ -12,16 +12,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from certipro.actions import claims
-from certipro.actions.claims import Candidate, pick
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, ClaimFlag, Source
-from certipro.actions.services import change_action_state, record_action
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
 from certipro.certification.catalogue import current_catalogue
 from certipro.declarations.models import Declarant
 from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
+from certipro.entrypoints import claims
+from certipro.entrypoints.actions import change_action_state, record_action
+from certipro.entrypoints.claims import Candidate, pick
 from certipro.notifications.models import Notification
 from tests.conftest import TODAY
 from tests.declarations.conftest import declaration

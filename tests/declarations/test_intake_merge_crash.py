@@ -12,9 +12,9 @@ from django.db import connection
 from django.test import Client
 
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
-from certipro.actions.services import record_action
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
+from certipro.entrypoints.actions import record_action
 from certipro.notifications.models import Notification
 from tests.conftest import TODAY
 from tests.declarations.conftest import Api, declaration

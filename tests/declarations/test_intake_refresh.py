@@ -1,4 +1,4 @@
-"""A batch refreshes the snapshot of every account it changes (certipro/actions/claims.py),
+"""A batch refreshes the snapshot of every account it changes (certipro/entrypoints/claims.py),
 whatever it holds: new declarations, a merge (D-33), a replay and corrections (D-32), one moving an
 action to another profession (D-13), one moving it away from a person the batch does not name."""
 

@@ -1,4 +1,4 @@
-"""A batch of the declaration API and a form's claim take the one path (certipro/actions/claims.py,
+"""A batch of the declaration API and a form's claim take the one path (certipro/entrypoints/claims.py,
 `record_claims`; `record_action` is a batch of one of it): the same rows for new declarations,
 merges (D-33) and corrections (D-32), D-34 flags, and a fixed number of queries per batch."""
 
@@ -13,9 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from certipro.actions import claims
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, ClaimFlag, Source
-from certipro.actions.services import Outcome, change_action_state, record_action
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
 from certipro.certification.catalogue import current_catalogue
@@ -23,6 +21,8 @@ from certipro.certification.models import StatusSnapshot
 from certipro.declarations.intake import judge_batch
 from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
+from certipro.entrypoints import claims
+from certipro.entrypoints.actions import Outcome, change_action_state, record_action
 from certipro.notifications.kinds import Kind
 from certipro.notifications.models import Notification
 from tests.conftest import TODAY

@@ -19,10 +19,10 @@ from django.utils import timezone
 from certipro.accounts.models import User
 from certipro.actions.checks import ActionRefused
 from certipro.actions.models import Action, ActionState, Channel, Source
-from certipro.actions.services import record_action
 from certipro.audit.journal import Actor
 from certipro.certification.models import StatusSnapshot
 from certipro.directory.models import Professional
+from certipro.entrypoints.actions import record_action
 from certipro.referentiels.models import ActionType
 from certipro.space.models import Activation
 from certipro.space.models_actions import ActionNote, Evidence

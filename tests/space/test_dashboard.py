@@ -15,10 +15,10 @@ from django.test.utils import CaptureQueriesContext
 
 from certipro.accounts.models import User
 from certipro.actions.models import Action, ActionState, Channel, Source
-from certipro.actions.services import change_action_state, record_action
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
 from certipro.directory.models import Professional
+from certipro.entrypoints.actions import change_action_state, record_action
 from certipro.space.models import Activation, ExerciseReport
 from tests.conftest import TODAY
 

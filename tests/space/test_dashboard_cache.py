@@ -22,13 +22,13 @@ from django.utils import timezone
 from bench.loader import Claim, record_actions_bulk
 from certipro.accounts.models import User
 from certipro.actions.models import ActionState, Channel, Source
-from certipro.actions.services import change_action_state
 from certipro.audit.journal import Actor
 from certipro.certification.bulk import recompute_all
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.models import Exemption, Period, PeriodState
 from certipro.certification.status import refresh_status
 from certipro.directory.models import Professional
+from certipro.entrypoints.actions import change_action_state
 from certipro.entrypoints.exercises import choose_referentiel
 from certipro.entrypoints.periods import end_period
 from certipro.notifications.services import mark_read

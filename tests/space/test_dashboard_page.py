@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from certipro.actions.models import ActionState, Source
-from certipro.actions.services import change_action_state
 from certipro.directory.models import Professional
+from certipro.entrypoints.actions import change_action_state
 from tests.conftest import TODAY
 from tests.space.test_dashboard import ACTOR, declare
 

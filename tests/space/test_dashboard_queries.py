@@ -20,9 +20,9 @@ from django.test.utils import CaptureQueriesContext
 
 from certipro.accounts.models import User
 from certipro.actions.models import Channel, Source
-from certipro.actions.services import record_action
 from certipro.audit.journal import Actor
 from certipro.directory.models import Professional
+from certipro.entrypoints.actions import record_action
 from certipro.entrypoints.referentiels import load_referentiel_files
 from certipro.space.models import Activation
 from tests.conftest import MG, TODAY

@@ -14,12 +14,12 @@ from django.test import Client
 
 from certipro.accounts.models import User
 from certipro.actions.models import Channel, Source
-from certipro.actions.services import record_action
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import evaluate_exercises
 from certipro.directory.models import Holding, Professional
+from certipro.entrypoints.actions import record_action
 from certipro.space.models import Activation
 from certipro.space.models_documents import DateChangeRequest, DateChangeTransition, DateRequestState
 from certipro.space.requests import RequestError, transition

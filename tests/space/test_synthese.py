@@ -16,10 +16,10 @@ from pypdf import PdfReader
 
 from certipro.accounts.models import User
 from certipro.actions.models import Action, Channel, Source
-from certipro.actions.services import record_action
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
 from certipro.directory.models import Professional
+from certipro.entrypoints.actions import record_action
 from certipro.space import synthese as synthese_module
 from certipro.space.models import Activation
 from certipro.space.models_documents import Synthese

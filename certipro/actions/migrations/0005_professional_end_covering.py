@@ -1,7 +1,7 @@
 """On PostgreSQL, the (professional, end_date) index carries the columns the batch reads need.
 
 A batch of the declaration API reads, for a thousand professionals at once, their actions around
-the declarations' dates (D-33 merges, D-34 hours: `actions/claims._around`) and their
+the declarations' dates (D-33 merges, D-34 hours: `entrypoints/claims._around`) and their
 counting actions grouped for the status snapshots (`certification/bulk_io.ACTIONS`). With these
 columns in the index (INCLUDE: stored in the leaf entries, not part of the key) both are
 index-only scans: no visit of the table's pages, scattered over 30 million rows.

@@ -11,11 +11,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, ClaimFlag, Source
-from certipro.actions.services import ActionRefused, ClaimChecker, change_action_state, record_action
 from certipro.audit.journal import Actor, record
 from certipro.certification.catalogue import load_catalogue
 from certipro.core.admin import ReadOnlyAdminMixin
 from certipro.directory.models import Professional
+from certipro.entrypoints.actions import ActionRefused, ClaimChecker, change_action_state, record_action
 
 
 class ActionAddForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from certipro.actions.models import Action, ActionState, Channel, Source
-from certipro.actions.services import ActionRefused, Outcome, change_action_state, record_action
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
 from certipro.certification.models import StatusSnapshot
 from certipro.directory.models import Professional
+from certipro.entrypoints.actions import ActionRefused, Outcome, change_action_state, record_action
 from tests.conftest import TODAY
 
 ACTOR = Actor.command("test")

@@ -1,6 +1,6 @@
 """A claim of one action (a form, the admin, the demo loader), and the state changes after it.
 
-`record_action` is a batch of one of the one entry point, `actions.claims.record_claims`: the
+`record_action` is a batch of one of the one entry point, `entrypoints.claims.record_claims`: the
 same checks, D-32/D-33 decisions, writes, audit entries, D-34 flags, snapshot refresh and notices
 as a batch of the declaration API. `change_action_state` contests, withdraws or rejects.
 """
@@ -14,12 +14,12 @@ from decimal import Decimal
 from django.db import transaction
 
 from certipro.actions.checks import ActionRefused, ClaimChecker
-from certipro.actions.claims import Claim, record_claims
 from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Outcome, Source
 from certipro.audit.journal import Actor, record
 from certipro.certification.catalogue import Catalogue
 from certipro.certification.status import refresh_status
 from certipro.directory.models import Exercise, Professional
+from certipro.entrypoints.claims import Claim, record_claims
 
 __all__ = ["ActionRefused", "ClaimChecker", "Outcome", "Recorded", "change_action_state", "record_action"]
 
