@@ -143,7 +143,7 @@ def record_action(
 
 
 def _declarant_name(declarant_id: int) -> str:
-    from certipro.declarations.models import Declarant
+    from certipro.actions.models import Declarant
 
     return Declarant.objects.values_list("name", flat=True).get(pk=declarant_id)
 

@@ -36,7 +36,7 @@ from django.db import IntegrityError, transaction
 from certipro.actions.anomalies import Claimed, Hours, claimed, flag_claims
 from certipro.actions.bulk_write import NewAction, insert_actions
 from certipro.actions.checks import ActionRefused, ClaimChecker, among
-from certipro.actions.models import ActionState, Channel, Source
+from certipro.actions.models import ActionState, Channel, Declarant, DeclarantKind, Source
 from certipro.actions.services import Outcome, record_action
 from certipro.audit.journal import Actor
 from certipro.certification.bulk import refresh_exercises
@@ -45,7 +45,6 @@ from certipro.certification.catalogue import Catalogue, current_catalogue
 from certipro.declarations.intake_merge import Merge, merge_actions
 from certipro.declarations.intake_plan import CONTENT, Checked, Plan, Sent, plan
 from certipro.declarations.intake_sql import Candidate, Span, around
-from certipro.declarations.models import Declarant, DeclarantKind
 from certipro.declarations.schemas import DeclarationIn, parse_declaration
 from certipro.directory.models import Professional
 from certipro.notifications.events import actions_received

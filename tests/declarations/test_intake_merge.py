@@ -13,7 +13,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from certipro.actions.models import Action, ActionState, ActionTransition, Channel, ClaimFlag, Source
+from certipro.actions.declarants import create_declarant
+from certipro.actions.models import (
+    Action,
+    ActionState,
+    ActionTransition,
+    Channel,
+    ClaimFlag,
+    Declarant,
+    Source,
+)
 from certipro.actions.services import change_action_state, record_action
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
@@ -21,8 +30,6 @@ from certipro.certification.catalogue import current_catalogue
 from certipro.declarations import intake_sql
 from certipro.declarations.intake_merge import pick
 from certipro.declarations.intake_sql import Candidate
-from certipro.declarations.models import Declarant
-from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
 from certipro.notifications.models import Notification
 from tests.conftest import TODAY

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from certipro.actions.declarants import create_declarant
 from certipro.actions.models import Action, ActionTransition, Channel, ClaimFlag, Source
 from certipro.actions.services import Outcome, record_action
 from certipro.audit.journal import Actor
@@ -23,7 +24,6 @@ from certipro.certification.models import StatusSnapshot
 from certipro.certification.status import refresh_status
 from certipro.declarations import intake_sql
 from certipro.declarations.intake import judge_batch
-from certipro.declarations.services import create_declarant
 from certipro.directory.models import Exercise, Professional
 from certipro.notifications.kinds import Kind
 from certipro.notifications.models import Notification

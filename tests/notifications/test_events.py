@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from certipro.actions.declarants import create_declarant
 from certipro.actions.models import ActionState, Source
 from certipro.actions.services import change_action_state
 from certipro.audit.journal import Actor
-from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
 from certipro.entrypoints.exercises import record_interruption
 from certipro.entrypoints.referentiels import load_referentiel_files
