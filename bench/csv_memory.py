@@ -74,7 +74,7 @@ def receive_file(path: Path, *, declarant_id: int, user_id: int) -> int:
     from django.core.files.uploadedfile import UploadedFile
 
     from certipro.accounts.models import User
-    from certipro.declarations.models import Declarant
+    from certipro.actions.models import Declarant
     from certipro.declarations.portal.services import receive_upload
 
     declarant = Declarant.objects.get(pk=declarant_id)

@@ -82,7 +82,7 @@ def attribute(*, organisms: int = 2000, employers: int = 3000, log: Callable[[st
 
 def _declarants(kind: str, count: int) -> list[int]:
     """The ids of this step's declarants of a kind, created the first time, in a fixed order."""
-    from certipro.declarations.models import Declarant
+    from certipro.actions.models import Declarant
 
     names = [f"{NAME} {kind} {k:05d}" for k in range(count)]
     existing = dict(Declarant.objects.filter(name__in=names).values_list("name", "pk"))

@@ -191,8 +191,8 @@ def declarations(
 
 def setup() -> tuple[Any, str]:
     """Creates the bench declarant (after removing any earlier one); returns it and its token."""
+    from certipro.actions.declarants import create_declarant
     from certipro.audit.journal import Actor
-    from certipro.declarations.services import create_declarant
 
     cleanup()
     declarant, _, token = create_declarant(kind="organism", name=NAME, actor=Actor.command(NAME))
@@ -297,10 +297,10 @@ def cleanup(log: Callable[[str], Any] = print) -> dict[str, int]:
     from django.db import connection, transaction
 
     from certipro.accounts.models import User
-    from certipro.actions.models import Action, ActionTransition, ClaimFlag
+    from certipro.actions.models import Action, ActionTransition, ApiToken, ClaimFlag, Declarant
     from certipro.audit.models import AuditEntry
     from certipro.certification.models import StatusSnapshot
-    from certipro.declarations.models import ApiToken, Declarant, FileUpload, UploadLine
+    from certipro.declarations.models import FileUpload, UploadLine
 
     removed: dict[str, int] = {}
     declarants = list(Declarant.objects.filter(name=NAME))

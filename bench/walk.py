@@ -92,8 +92,8 @@ def main() -> None:
 
     from bench.declarations import sample_people
     from certipro.accounts.models import User
+    from certipro.actions.declarants import create_declarant
     from certipro.audit.journal import Actor
-    from certipro.declarations.services import create_declarant
     from certipro.directory.models import Professional
     from certipro.space.models import Activation
 

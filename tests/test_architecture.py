@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # The imports against the layers that were there when the contract was written (2026-12-07).
 # A step that removes one lowers this number; nothing may raise it.
-DEBT_AT_MOST = 9
+DEBT_AT_MOST = 8
 
 
 def _contract() -> configparser.SectionProxy:

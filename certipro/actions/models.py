@@ -1,10 +1,11 @@
-"""Actions with their provenance and states (domain §4)."""
+"""Actions with their provenance and states (domain §4), and the declarants that claim them."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 
 
@@ -47,6 +48,78 @@ class Channel(models.TextChoices):
     COMMAND = "command", "Ligne de commande"
 
 
+class DeclarantKind(models.TextChoices):
+    ORGANISM = "organism", "Organisme de formation"
+    EMPLOYER = "employer", "Employeur"
+
+
+class Declarant(models.Model):
+    """A third party that declares actions: a training body or an employer (D-30, D-36).
+
+    Moved from the declarations app by state only (actions 0007, declarations 0005): the table
+    keeps its name, its rows and its constraints.
+    """
+
+    kind = models.CharField(max_length=10, choices=DeclarantKind.choices)
+    name = models.CharField(max_length=200)
+    siret = models.CharField(
+        max_length=14,
+        blank=True,
+        validators=[RegexValidator(r"^\d{14}$", "Le SIRET compte 14 chiffres.")],
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Its table is named after the model's (declarations_declarant_members), as before the move.
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="declarants", help_text="the staff of its portal"
+    )
+
+    class Meta:
+        db_table = "declarations_declarant"
+        ordering = ["name"]
+        constraints = [
+            # D-36: a declarant is its kind and SIRET; one legal entity may be both (a hospital
+            # that is also a DPC body: one SIRET, two declarants). Without a SIRET, no limit.
+            models.UniqueConstraint(
+                fields=["kind", "siret"],
+                condition=~models.Q(siret=""),
+                name="one_declarant_per_kind_and_siret",
+                violation_error_message="Un déclarant de ce type existe déjà avec ce SIRET.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(models.Model):
+    """A declarant's API token. Only a hash is kept: the token is shown once, at creation.
+
+    Tokens are `cp_<prefix>_<secret>`: the prefix finds the row, the hash of the whole token
+    proves it. A high-entropy random token needs no slow hash (unlike a password).
+    """
+
+    declarant = models.ForeignKey(Declarant, on_delete=models.CASCADE, related_name="tokens")
+    name = models.CharField(max_length=100, default="API")
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "declarations_apitoken"
+        ordering = ["declarant", "-created_at"]
+
+    def __str__(self) -> str:
+        # Also the throttling key (one budget per token): never the secret itself.
+        return f"token:{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
 class Action(models.Model):
     """An action done by a professional, with where the claim comes from (D-31).
 
@@ -76,7 +149,7 @@ class Action(models.Model):
     # this pair (D-32).
     # Looked up through (declarant, end_date) and (declarant, external_id), both indexed below.
     declarant = models.ForeignKey(
-        "declarations.Declarant",
+        Declarant,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -152,7 +225,7 @@ class ClaimFlag(models.Model):
 
     kind = models.CharField(max_length=20, choices=FlagKind.choices)
     declarant = models.ForeignKey(
-        "declarations.Declarant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Declarant, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     professional = models.ForeignKey(
         "directory.Professional", null=True, blank=True, on_delete=models.CASCADE, related_name="+"

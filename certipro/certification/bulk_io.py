@@ -262,11 +262,14 @@ def upsert_from_temp(today: date) -> None:
     table = StatusSnapshot._meta.db_table
     columns = ", ".join(_COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS if c not in ("period_id", "professional_id"))
+    # clock_timestamp(), not now(): now() is the transaction's start, so two refreshes in one
+    # transaction would leave updated_at, which versions the kept dashboard, unchanged.
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}, as_of, updated_at) "
-            f"SELECT {columns}, %s, now() FROM {_TEMP} "
-            f"ON CONFLICT (period_id) DO UPDATE SET {updates}, as_of = EXCLUDED.as_of, updated_at = now()",
+            f"SELECT {columns}, %s, clock_timestamp() FROM {_TEMP} "
+            f"ON CONFLICT (period_id) DO UPDATE SET {updates}, as_of = EXCLUDED.as_of, "
+            "updated_at = clock_timestamp()",
             [today],
         )
         cursor.execute(f"DROP TABLE {_TEMP}")

@@ -15,12 +15,11 @@ from ninja import Router
 from ninja.security import HttpBearer
 from ninja.throttling import AuthRateThrottle
 
-from certipro.actions.models import Action, ActionState, Channel
+from certipro.actions.declarants import verify_token
+from certipro.actions.models import Action, ActionState, ApiToken, Channel
 from certipro.audit.journal import Actor
 from certipro.declarations.intake import MAX_DECLARATIONS, judge_batch
-from certipro.declarations.models import ApiToken
 from certipro.declarations.schemas import FIELDS
-from certipro.declarations.tokens import verify_token
 from certipro.entrypoints.actions import change_action_state
 
 REQUIRED_COLUMNS = ("external_id", "rpps", "action_type", "end_date")

@@ -20,9 +20,8 @@ from typing import Any
 
 from django.db import transaction
 
-from certipro.actions.models import Channel, Outcome, Source
+from certipro.actions.models import Channel, Declarant, DeclarantKind, Outcome, Source
 from certipro.audit.journal import Actor
-from certipro.declarations.models import Declarant, DeclarantKind
 from certipro.declarations.schemas import parse_declaration
 from certipro.entrypoints.claims import Claim, ClaimResult, record_claims
 

@@ -11,11 +11,11 @@ from django.conf import settings
 from django.db import transaction
 
 from certipro.accounts.models import User
+from certipro.actions.declarants import create_declarant
 from certipro.actions.models import Action, Channel, Source
 from certipro.audit.journal import Actor
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import period_as_of
-from certipro.declarations.services import create_declarant
 from certipro.directory.models import Exercise, Professional
 from certipro.directory.nomenclatures import load
 from certipro.directory.services_nomenclatures import load_nomenclatures

@@ -498,7 +498,7 @@ def _claimed(j: _Judged, action_id: int, state: str) -> Claimed:
 
 
 def _declarant_name(declarant_id: int) -> str:
-    from certipro.declarations.models import Declarant
+    from certipro.actions.models import Declarant
 
     return Declarant.objects.values_list("name", flat=True).get(pk=declarant_id)
 

@@ -23,7 +23,7 @@ class Plan(models.Model):
     professional = models.ForeignKey("directory.Professional", on_delete=models.CASCADE, related_name="+")
     exercise = models.OneToOneField("directory.Exercise", on_delete=models.CASCADE, related_name="plan")
     employer = models.ForeignKey(
-        "declarations.Declarant",
+        "actions.Declarant",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

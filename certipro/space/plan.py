@@ -23,13 +23,13 @@ from django.db import transaction
 from django.db.models import Q
 
 from certipro.accounts.models import User
+from certipro.actions.models import Declarant
 from certipro.audit.journal import Actor, record
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import ExerciseStatus, evaluate_exercises, period_as_of
 from certipro.certification.models import Period
 from certipro.certification.rules.cycles import OPEN
 from certipro.certification.status import status_object
-from certipro.declarations.models import Declarant
 from certipro.directory.models import Exercise, Professional
 from certipro.referentiels.models import ActionType, Referentiel
 from certipro.referentiels.specs import AXIS_LABELS

@@ -24,13 +24,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext
 
 from certipro.accounts.models import User
-from certipro.actions.models import Action
+from certipro.actions.models import Action, Declarant, DeclarantKind
 from certipro.audit.journal import Actor, record
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import evaluate_exercises
 from certipro.certification.rules.cycles import OPEN
 from certipro.certification.status import status_object
-from certipro.declarations.models import Declarant, DeclarantKind
 from certipro.directory.models import Exercise, Professional
 from certipro.space.models_plan import Plan, PlannedAction
 from certipro.space.plan_data import axis_counts, counting_actions, intents_of, linked

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dsfr.forms import DsfrBaseForm
 
 from certipro.accounts.models import User
-from certipro.declarations.models import Declarant
+from certipro.actions.models import Declarant
 from certipro.directory.models import Exercise, Professional
 from certipro.referentiels.specs import AXIS_LABELS
 from certipro.space.forms_actions import DateInput

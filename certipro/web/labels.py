@@ -53,7 +53,7 @@ LABELS = (
     _("Fichier"),
     _("Administration"),
     _("Ligne de commande"),
-    # declarations.models.DeclarantKind: Organisme de formation, Employeur (above)
+    # actions.models.DeclarantKind: Organisme de formation, Employeur (above)
     # accounts.models_grants.GrantScope (R38)
     _("Statut seulement (nombres d'actions et statuts)"),
     _("Statut et liste des actions (hors axe 4)"),

@@ -143,7 +143,7 @@ def test_batches_and_unknown_professionals(people: dict[str, int]) -> None:
 
 @pytest.mark.django_db
 def test_declarant_references_replay_as_in_record_action(people: dict[str, int]) -> None:
-    from certipro.declarations.models import Declarant
+    from certipro.actions.models import Declarant
 
     gp = people["10000000017"]
     body = Declarant.objects.create(kind="organism", name="Organisme")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from certipro.accounts.models import User
-from certipro.declarations.models import Declarant
+from certipro.actions.models import Declarant
 
 PASSWORD = "un mot de passe solide"
 FILE = "\n".join(

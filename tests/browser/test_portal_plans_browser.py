@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 
 from certipro.accounts.models import User
+from certipro.actions.declarants import create_declarant
 from certipro.actions.models import Channel, Source
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
-from certipro.declarations.services import create_declarant
 from certipro.directory.models import Exercise, Professional
 from certipro.entrypoints.actions import record_action
 from certipro.space.plan import TypeOption, add_planned_action

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from certipro.actions.declarants import create_declarant
 from certipro.actions.models import Channel, Source
 from certipro.audit.journal import Actor
 from certipro.certification.catalogue import load_catalogue
 from certipro.certification.evaluation import evaluate_exercises
-from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
 from certipro.entrypoints.actions import ActionRefused, record_action
 from certipro.space.models_plan import Plan, PlannedAction

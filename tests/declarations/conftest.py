@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from certipro.actions.declarants import create_declarant
 from certipro.audit.journal import Actor
-from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
 
 

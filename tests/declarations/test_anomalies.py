@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from certipro.actions.declarants import create_declarant
 from certipro.actions.models import Action, ClaimFlag
 from certipro.audit.journal import Actor
-from certipro.declarations.services import create_declarant
 from tests.declarations.conftest import Api, declaration
 
 

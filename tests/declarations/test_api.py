@@ -8,12 +8,10 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 
-from certipro.actions.models import Action
+from certipro.actions.declarants import create_declarant, revoke_token
+from certipro.actions.models import Action, ApiToken
 from certipro.audit.journal import Actor
 from certipro.certification.models import StatusSnapshot
-from certipro.declarations.models import ApiToken
-from certipro.declarations.services import create_declarant
-from certipro.declarations.tokens import revoke_token
 from tests.declarations.conftest import Api, declaration
 
 

@@ -14,10 +14,9 @@ from django.test import Client
 
 from bench import csv_memory
 from bench import declarations as bench
-from certipro.actions.models import Action, ActionTransition, ClaimFlag
+from certipro.actions.models import Action, ActionTransition, ClaimFlag, Declarant
 from certipro.audit.models import AuditEntry
 from certipro.certification.models import StatusSnapshot
-from certipro.declarations.models import Declarant
 from certipro.directory.models import Professional
 from certipro.notifications.models import Notification
 from tests.conftest import TODAY

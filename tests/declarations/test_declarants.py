@@ -10,11 +10,10 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 
 from certipro.accounts.models import User
+from certipro.actions.declarants import DeclarantError, create_declarant, verify_token
+from certipro.actions.models import ApiToken, Declarant
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
-from certipro.declarations.models import ApiToken, Declarant
-from certipro.declarations.services import DeclarantError, create_declarant
-from certipro.declarations.tokens import verify_token
 
 
 @pytest.mark.django_db
@@ -83,7 +82,7 @@ def test_admin_issues_and_revokes_tokens(client: Client) -> None:
     client.force_login(User.objects.create_superuser("root", "r@example.org", "x" * 16))
     declarant = Declarant.objects.get()
     response = client.post(
-        "/admin/declarations/declarant/",
+        "/admin/actions/declarant/",
         {"action": "issue", "_selected_action": [str(declarant.pk)]},
         follow=True,
     )
@@ -91,9 +90,9 @@ def test_admin_issues_and_revokes_tokens(client: Client) -> None:
     clear = shown[0].rsplit(" ", 1)[-1]
     assert verify_token(clear) is not None
     token = verify_token(clear)
-    client.post("/admin/declarations/apitoken/", {"action": "revoke", "_selected_action": [str(token.pk)]})  # type: ignore[union-attr]
+    client.post("/admin/actions/apitoken/", {"action": "revoke", "_selected_action": [str(token.pk)]})  # type: ignore[union-attr]
     assert verify_token(clear) is None
-    assert client.get(f"/admin/declarations/declarant/{declarant.pk}/change/").status_code == 200
+    assert client.get(f"/admin/actions/declarant/{declarant.pk}/change/").status_code == 200
 
 
 # D-36: a declarant is its kind and its SIRET ----------------------------------------------------
@@ -178,9 +177,9 @@ def test_d36_the_admin_refuses_the_same_kind_and_siret_and_accepts_the_other_kin
         "tokens-MAX_NUM_FORMS": "1000",
     }
 
-    refused = client.post("/admin/declarations/declarant/add/", form | {"kind": "employer"})
+    refused = client.post("/admin/actions/declarant/add/", form | {"kind": "employer"})
     assert refused.status_code == 200
     assert "Un déclarant de ce type existe déjà avec ce SIRET." in refused.content.decode()
-    accepted = client.post("/admin/declarations/declarant/add/", form | {"kind": "organism"})
+    accepted = client.post("/admin/actions/declarant/add/", form | {"kind": "organism"})
     assert accepted.status_code == 302
     assert sorted(Declarant.objects.values_list("kind", flat=True)) == ["employer", "organism"]

@@ -30,15 +30,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Source
+from certipro.actions.declarants import create_declarant
+from certipro.actions.models import Action, ActionState, ActionTransition, Channel, Declarant, Source
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
 from certipro.certification.catalogue import current_catalogue
 from certipro.certification.models import StatusSnapshot
 from certipro.certification.status import recompute
 from certipro.declarations.intake import judge_batch
-from certipro.declarations.models import Declarant
-from certipro.declarations.services import create_declarant
 from certipro.directory.models import Exercise, Professional
 from certipro.entrypoints.actions import Outcome, Recorded, record_action
 from certipro.notifications.kinds import Kind

@@ -12,12 +12,19 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from certipro.actions.models import Action, ActionState, ActionTransition, Channel, ClaimFlag, Source
+from certipro.actions.declarants import create_declarant
+from certipro.actions.models import (
+    Action,
+    ActionState,
+    ActionTransition,
+    Channel,
+    ClaimFlag,
+    Declarant,
+    Source,
+)
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
 from certipro.certification.catalogue import current_catalogue
-from certipro.declarations.models import Declarant
-from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
 from certipro.entrypoints import claims
 from certipro.entrypoints.actions import change_action_state, record_action

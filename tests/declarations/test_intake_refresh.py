@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 
-from certipro.actions.models import Action, Channel, Source
+from certipro.actions.declarants import create_declarant
+from certipro.actions.models import Action, Channel, Declarant, Source
 from certipro.audit.journal import Actor
 from certipro.certification.models import StatusSnapshot
 from certipro.certification.status import refresh_status
 from certipro.declarations.intake import judge_batch
-from certipro.declarations.models import Declarant
-from certipro.declarations.services import create_declarant
 from certipro.directory.models import Exercise, Professional
 from tests.certification.conftest import population  # noqa: F401 - `population` is a fixture
 from tests.certification.test_bulk import FIELDS

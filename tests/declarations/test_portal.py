@@ -14,17 +14,16 @@ from django.test import Client
 from django.utils import timezone
 
 from certipro.accounts.models import User
-from certipro.actions.models import Action, Channel
+from certipro.actions.declarants import create_declarant
+from certipro.actions.models import Action, ApiToken, Channel, Declarant
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
 from certipro.declarations.api import token_actor
 from certipro.declarations.intake import judge_batch
-from certipro.declarations.models import ApiToken, Declarant
 from certipro.declarations.portal import services
 from certipro.declarations.portal.access import declarants_of
 from certipro.declarations.portal.csvfile import CsvProblem, records
 from certipro.declarations.portal.models import FileUpload, UploadLine, UploadStatus
-from certipro.declarations.services import create_declarant
 
 HEADER = "external_id,rpps,action_type,title,start_date,end_date,hours"
 GOOD = "S-1,10000000017,MG-DPC,Insuffisance cardiaque,2025-03-10,2025-03-11,14"

@@ -14,11 +14,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from certipro.accounts.models import User
-from certipro.actions.models import Channel, Source
+from certipro.actions.declarants import create_declarant
+from certipro.actions.models import Channel, Declarant, Source
 from certipro.audit.journal import Actor
 from certipro.audit.models import AuditEntry
-from certipro.declarations.models import Declarant
-from certipro.declarations.services import create_declarant
 from certipro.directory.models import Exercise, Professional
 from certipro.entrypoints.actions import record_action
 from certipro.entrypoints.exercises import record_interruption

@@ -23,7 +23,7 @@ ORG_A, ORG_B = 7001, 7002
 
 @pytest.fixture(autouse=True)
 def declarants(db: None) -> None:
-    from certipro.declarations.models import Declarant
+    from certipro.actions.models import Declarant
 
     Declarant.objects.create(pk=ORG_A, kind="organism", name="Organisme A")
     Declarant.objects.create(pk=ORG_B, kind="organism", name="Organisme B")

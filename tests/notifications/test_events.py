@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from certipro.actions.declarants import create_declarant
 from certipro.actions.models import ActionState, Source
 from certipro.audit.journal import Actor
-from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
 from certipro.entrypoints.actions import change_action_state
 from certipro.entrypoints.exercises import record_interruption

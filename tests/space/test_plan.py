@@ -14,9 +14,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from certipro.accounts.models import User
+from certipro.actions.declarants import create_declarant
 from certipro.actions.models import ActionState, Channel, Source
 from certipro.audit.journal import Actor
-from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
 from certipro.entrypoints.actions import change_action_state, record_action
 from certipro.space.models import Activation

@@ -30,8 +30,8 @@ def admin_client(client: Client, dr_martin: Professional) -> Client:
         "/admin/actions/action/add/",
         "/admin/audit/auditentry/",
         "/admin/actions/claimflag/",
-        "/admin/declarations/declarant/",
-        "/admin/declarations/apitoken/",
+        "/admin/actions/declarant/",
+        "/admin/actions/apitoken/",
     ],
 )
 def test_admin_pages_answer(admin_client: Client, path: str) -> None:

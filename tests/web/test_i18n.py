@@ -25,10 +25,9 @@ from django.utils import translation
 
 from certipro.accounts.models import User
 from certipro.accounts.models_grants import GrantScope
-from certipro.actions.models import ActionState, Channel, Source
+from certipro.actions.declarants import create_declarant
+from certipro.actions.models import ActionState, Channel, DeclarantKind, Source
 from certipro.audit.journal import Actor
-from certipro.declarations.models import DeclarantKind
-from certipro.declarations.services import create_declarant
 from certipro.directory.models import Professional
 from certipro.referentiels.specs import AXIS_LABELS
 from certipro.space.dashboard import AXIS_STATUS, PACE

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from certipro.accounts.models import User
-from certipro.declarations.models import Declarant
+from certipro.actions.models import Declarant
 
 
 def declarants_of(user: User | AnonymousUser) -> QuerySet[Declarant]:

@@ -37,7 +37,7 @@ class LineStatus(models.TextChoices):
 class FileUpload(models.Model):
     """A CSV file of declarations sent by a declarant's staff, processed in the background."""
 
-    declarant = models.ForeignKey("declarations.Declarant", on_delete=models.PROTECT, related_name="uploads")
+    declarant = models.ForeignKey("actions.Declarant", on_delete=models.PROTECT, related_name="uploads")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

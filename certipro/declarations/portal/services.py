@@ -16,10 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from certipro.accounts.models import User
-from certipro.actions.models import Channel
+from certipro.actions.models import Channel, Declarant
 from certipro.audit.journal import Actor, record
 from certipro.declarations.intake import judge_batch
-from certipro.declarations.models import Declarant
 from certipro.declarations.portal.csvfile import CsvProblem, Record, records
 from certipro.declarations.portal.models import FileUpload, LineStatus, UploadLine, UploadStatus
 

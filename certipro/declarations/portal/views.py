@@ -19,8 +19,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certipro.accounts.models import User
-from certipro.actions.models import Action
-from certipro.declarations.models import Declarant
+from certipro.actions.models import Action, Declarant
 from certipro.declarations.portal.access import declarants_of
 from certipro.declarations.portal.forms import DeclarationSearchForm, UploadForm
 from certipro.declarations.portal.models import FileUpload, LineStatus

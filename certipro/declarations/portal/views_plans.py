@@ -18,8 +18,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from certipro.actions.models import Declarant, DeclarantKind
 from certipro.audit.journal import Actor, record
-from certipro.declarations.models import Declarant, DeclarantKind
 from certipro.declarations.portal.views import Portal, _page, _portal, _render, _user
 from certipro.referentiels.specs import AXIS_LABELS, PRIVATE_AXIS
 from certipro.space.models_plan import Plan, PlannedAction

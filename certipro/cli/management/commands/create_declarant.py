@@ -2,9 +2,9 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from certipro.actions.declarants import DeclarantError, create_declarant
 from certipro.audit.journal import Actor
 from certipro.core.commands import Command as Base
-from certipro.declarations.services import DeclarantError, create_declarant
 
 
 class Command(Base):
