@@ -21,7 +21,9 @@ from .counting import (
     Evaluation,
     ReferentielRules,
     action_axes,
+    count_by_axes,
     evaluate,
+    evaluate_counts,
 )
 from .cycles import (
     PeriodDates,
@@ -55,8 +57,10 @@ __all__ = [
     "assign_mask_counts",
     "assignment_timeline",
     "codes_on",
+    "count_by_axes",
     "current_versions",
     "evaluate",
+    "evaluate_counts",
     "first_period",
     "interruption_end",
     "matching_codes",
