@@ -200,11 +200,12 @@ def read_accounts(professional_ids: Iterable[int], *, catalogue: Catalogue, toda
     return Accounts(ids, exercises, periods, holdings, catalogue, today, Timelines(catalogue.current(today)))
 
 
-# The counting actions of a few professionals, one by one, for the engine (D-22, D-31).
+# The counting actions of a few professionals, counted by (type, chosen axis, end date): what
+# the engine's `evaluate_counts` takes (D-22, D-31).
 ACTION_FACTS = (
-    "SELECT professional_id, profession_id, id, type_code, end_date, state, axis "
-    f"FROM {Action._meta.db_table}"
+    f"SELECT professional_id, profession_id, type_code, end_date, axis, COUNT(*) FROM {Action._meta.db_table}"
 )
+ACTION_FACTS_GROUP = "GROUP BY professional_id, profession_id, type_code, end_date, axis"
 
 
 class Facts(NamedTuple):
@@ -214,7 +215,7 @@ class Facts(NamedTuple):
     periods: list[tuple[Any, ...]]  # PERIODS
     holdings: list[tuple[Any, ...]]  # HOLDINGS
     exemptions: list[tuple[Any, ...]]  # EXEMPTIONS
-    actions: list[tuple[Any, ...]]  # ACTION_FACTS: the counting ones, ended by `today`
+    actions: list[tuple[Any, ...]]  # ACTION_FACTS: the counting ones ended by `today`, counted
 
 
 def read_exercises(exercise_ids: Collection[int], *, today: date) -> Facts:
@@ -225,7 +226,9 @@ def read_exercises(exercise_ids: Collection[int], *, today: date) -> Facts:
     periods = fetch(f"{PERIODS} WHERE {where} {PERIODS_ORDER}", params)
     holdings = fetch(f"{HOLDINGS} WHERE {where} {HOLDINGS_ORDER}", params)
     exemptions = fetch(f"{EXEMPTIONS} WHERE {where} {EXEMPTIONS_ORDER}", params)
-    actions = fetch(f"{ACTION_FACTS} WHERE {where} {ACTIONS_WHERE}", [*params, *COUNTED, today])
+    actions = fetch(
+        f"{ACTION_FACTS} WHERE {where} {ACTIONS_WHERE} {ACTION_FACTS_GROUP}", [*params, *COUNTED, today]
+    )
     return Facts(exercises, periods, holdings, exemptions, actions)
 
 

@@ -25,7 +25,9 @@ from certipro.certification.rules import (
     RulesConfig,
     Segment,
     assignment_timeline,
+    count_by_axes,
     evaluate,
+    evaluate_counts,
     period_state,
 )
 from certipro.certification.rules import (
@@ -164,17 +166,22 @@ def evaluate_exercise(
     periods: Sequence[Any],
     holdings: Sequence[HoldingFact],
     exemptions: Iterable[tuple[int, date, date | None]],
-    actions: Sequence[ActionFact],
+    actions: Sequence[ActionFact] = (),
+    groups: Iterable[tuple[str, int | None, date, int]] | None = None,
     as_of: date,
     current: Mapping[str, ReferentielMeta],
     rules_by_code: Mapping[str, ReferentielRules],
     config: RulesConfig,
     timeline: tuple[Segment, ...] | None = None,
+    memo: dict[tuple[Any, ...], Evaluation] | None = None,
 ) -> tuple[PeriodView, Evaluation] | None:
     """One exercise's period as of `as_of` and the engine's evaluation of it, from its facts as
     plain values: its periods (models, or anything with their fields: `period_as_of`), its
-    holdings, its exemptions as (axis, start, end), its actions. None when no period holds.
-    `timeline`: the référentiel timeline of these holdings, when the caller built it already.
+    holdings, its exemptions as (axis, start, end), its actions; or, when only the counts
+    matter (a snapshot), its counting actions as `groups` for `rules.evaluate_counts`. None when
+    no period holds. `timeline`: the référentiel timeline of these holdings, if built already;
+    `memo`: where a caller evaluating many exercises with the same `as_of`, rules and config keeps
+    the evaluations of counts, per distinct input.
     The pages (`evaluate_exercises`) and the snapshot refresh (`status.refresh_status`) both
     come here: what is evaluated, and on what date, is decided once."""
     view = period_as_of(periods, as_of)
@@ -186,6 +193,32 @@ def evaluate_exercise(
     exempt = frozenset(
         axis for axis, start, end in exemptions if start <= reference and (end is None or reference <= end)
     )
+    if groups is not None:
+        per_axes = count_by_axes(
+            period_start=view.start,
+            period_end=view.end,
+            as_of=as_of,
+            timeline=timeline,
+            rules_by_code=rules_by_code,
+            groups=groups,
+        )
+        # The rest depends on the actions only through these counts: many accounts share them.
+        key = (view.start, view.end, timeline, exempt, frozenset(per_axes.items()))
+        counted = memo.get(key) if memo is not None else None
+        if counted is None:
+            counted = evaluate_counts(
+                period_start=view.start,
+                period_end=view.end,
+                as_of=as_of,
+                timeline=timeline,
+                rules_by_code=rules_by_code,
+                per_axes=per_axes,
+                exempt_axes=exempt,
+                config=config,
+            )
+            if memo is not None:
+                memo[key] = counted
+        return view, counted
     evaluation = evaluate(
         period_start=view.start,
         period_end=view.end,

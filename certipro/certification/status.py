@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -18,7 +18,7 @@ from certipro.certification.bulk_io import (
 from certipro.certification.catalogue import Catalogue, load_catalogue
 from certipro.certification.evaluation import ExerciseStatus, evaluate_exercise, rules_config
 from certipro.certification.models import SNAPSHOT_FIELDS
-from certipro.certification.rules import ActionFact, Evaluation
+from certipro.certification.rules import Evaluation
 from certipro.core.iterables import chunks
 from certipro.directory.models import Exercise
 
@@ -106,8 +106,9 @@ def refresh_status(
     Called inside the transaction of every change that affects a status (design.md): a form's
     claim, a batch of 5,000 declarations, a withdrawal, an interruption. A fixed number of
     queries whatever the number of exercises: their facts read as plain rows
-    (`bulk_io.read_exercises`), the engine run on them (`evaluation.evaluate_exercise`, as the
-    pages do), the snapshots written set-based, with the notices of the axes they complete.
+    (`bulk_io.read_exercises`), the engine run on them as the pages run it
+    (`evaluation.evaluate_exercise`, in its aggregate form `rules.evaluate_counts`), the snapshots
+    written set-based, with the notices of the axes they complete.
     """
     ids = {e if isinstance(e, int) else e.pk for e in exercises}
     if not ids:
@@ -118,11 +119,13 @@ def refresh_status(
     timelines = Timelines(current)  # people share theirs: built once per distinct holdings
     facts = read_exercises(ids, today=today)
     periods, holdings, exemptions = (_by_exercise(rows) for rows in facts[1:4])
-    actions: dict[tuple[int, str], list[ActionFact]] = defaultdict(list)
-    for professional_id, profession_id, pk, type_code, end_date, state, axis in facts.actions:
-        fact = ActionFact(id=str(pk), type_code=type_code, end_date=day(end_date), state=state, axis=axis)
-        actions[(professional_id, profession_id)].append(fact)
+    # Counting actions by (type, chosen axis, end date): the engine's aggregate form of
+    # `evaluate` (rules.evaluate_counts) gives the same counts and statuses.
+    groups: dict[tuple[int, str], Counter[tuple[str, int | None, date]]] = defaultdict(Counter)
+    for professional_id, profession_id, type_code, end_date, axis, n in facts.actions:
+        groups[(professional_id, profession_id)][(type_code, axis, day(end_date))] += n
     rows = []
+    memo: dict[tuple[Any, ...], Evaluation] = {}
     for professional_id, pk, profession_id in facts.exercises:
         held = tuple(holding_fact(r) for r in holdings[pk])
         evaluated = evaluate_exercise(
@@ -130,12 +133,13 @@ def refresh_status(
             periods=[period_facts(r) for r in periods[pk]],
             holdings=held,
             exemptions=[(r[2], day(r[3]), day(r[4])) for r in exemptions[pk]],
-            actions=actions[(professional_id, profession_id)],
+            groups=[(*k, n) for k, n in groups[(professional_id, profession_id)].items()],
             as_of=today,
             current=current,
             rules_by_code=rules_by_code,
             config=config,
             timeline=timelines.of(profession_id, held),
+            memo=memo,
         )
         if evaluated is not None:  # no period yet on that date: no snapshot
             view, evaluation = evaluated

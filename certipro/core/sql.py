@@ -56,7 +56,22 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]])
     of them does. Values: None is NULL, dates are ISO, text is escaped; JSON goes as its text."""
     lines = io.StringIO()
     for row in rows:
-        lines.write("\t".join(map(_copy_value, row)))
+        # One comprehension, no call per value but for the rare text to escape: a batch of
+        # declarations writes 5,000 rows of 17 columns.
+        lines.write(
+            "\t".join(
+                [
+                    (v if _SPECIAL.search(v) is None else _escape(v))
+                    if type(v) is str
+                    else "\\N"
+                    if v is None
+                    else v.isoformat()
+                    if isinstance(v, date)
+                    else _escape(str(v))
+                    for v in row
+                ]
+            )
+        )
         lines.write("\n")
     # Errors of the raw psycopg cursor become Django's (IntegrityError, a dead connection marked).
     with connection.wrap_database_errors, connection.cursor() as cursor:
@@ -68,17 +83,8 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]])
 _SPECIAL = re.compile(r"[\\\t\n\r]")
 
 
-def _copy_value(value: Any) -> str:
-    kind = type(value)
-    if kind is int:
-        return str(value)
-    if kind is str:
-        # COPY text format: backslash, tab and newlines must be escaped.
-        if _SPECIAL.search(value) is None:
-            return value  # type: ignore[no-any-return]
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")  # type: ignore[no-any-return]
-    if value is None:
-        return "\\N"
-    if isinstance(value, date):  # datetime is a date
-        return value.isoformat()
-    return _copy_value(str(value))
+def _escape(text: str) -> str:
+    # COPY text format: backslash, tab and newlines must be escaped.
+    if _SPECIAL.search(text) is None:
+        return text
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")

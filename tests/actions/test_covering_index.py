@@ -29,8 +29,14 @@ def test_the_reads_around_a_batch_find_every_column_in_the_index() -> None:
 
 
 @pytest.mark.django_db
-def test_the_snapshot_refresh_finds_every_column_in_the_index() -> None:
-    sql = bulk_io.ACTIONS + bulk_io.ACTIONS_WHERE + bulk_io.ACTIONS_GROUP
+@pytest.mark.parametrize(
+    "sql",
+    [
+        bulk_io.ACTIONS + bulk_io.ACTIONS_WHERE + bulk_io.ACTIONS_GROUP,  # the nightly job
+        bulk_io.ACTION_FACTS + bulk_io.ACTIONS_WHERE + bulk_io.ACTION_FACTS_GROUP,  # refresh_status
+    ],
+)
+def test_the_snapshot_refreshes_find_every_column_in_the_index(sql: str) -> None:
     read = set(re.findall(r"\b([a-z_]+)\b", sql)) & {f.column for f in Action._meta.concrete_fields}
     assert {"professional_id", "type_code", "state", "end_date"} <= read
     assert read <= indexed_columns(), read - indexed_columns()

@@ -22,7 +22,9 @@ from .counting import (
     ReferentielRules,
     action_axes,
     axis_status,
+    count_by_axes,
     evaluate,
+    evaluate_counts,
 )
 from .cycles import (
     PeriodDates,
@@ -57,8 +59,10 @@ __all__ = [
     "assignment_timeline",
     "axis_status",
     "codes_on",
+    "count_by_axes",
     "current_versions",
     "evaluate",
+    "evaluate_counts",
     "first_period",
     "interruption_end",
     "matching_codes",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .applicability import Segment, codes_on
-from .assignment import AXES, assign_actions
+from .assignment import AXES, assign_actions, assign_counts
 from .config import DEFAULT_CONFIG, RulesConfig
 from .pace import Pace, pace
 
@@ -177,13 +177,110 @@ def evaluate(
     else:
         assignment = assign_actions(counting, required)
         counted = Counter(assignment.values())
+    return _evaluation(
+        required,
+        counted,
+        in_force,
+        exempt_axes,
+        period_start=period_start,
+        period_end=period_end,
+        as_of=as_of,
+        config=config,
+        assignment=assignment,
+        counts_in=(dict(counting) if each else {a: frozenset({axis}) for a, axis in assignment.items()}),
+    )
 
+
+def count_by_axes(
+    *,
+    period_start: date,
+    period_end: date,
+    as_of: date,
+    timeline: Sequence[Segment],
+    rules_by_code: Mapping[str, ReferentielRules],
+    groups: Iterable[tuple[str, int | None, date, int]],
+) -> dict[frozenset[int], int]:
+    """How many of these counting actions (D-31) count, by the set of axes each may count in, as
+    `evaluate` judges them: inside the period and not in the future (D-22), against the
+    référentiels assigned on its end date (D-14), its chosen axis if one of its type's.
+
+    ``groups``: the counting actions as (type code, chosen axis, end date, how many)."""
+    reference = min(as_of, period_end)
+    per_axes: dict[frozenset[int], int] = {}
+    type_axes: dict[tuple[frozenset[str], str, int | None], frozenset[int]] = {}
+    for type_code, chosen, end_date, n in groups:
+        if n <= 0 or not period_start <= end_date <= reference:
+            continue
+        key = (codes_on(timeline, end_date), type_code, chosen)
+        axes = type_axes.get(key)
+        if axes is None:
+            axes = type_axes[key] = action_axes(key[0], key[1], key[2], rules_by_code)
+        if axes:  # a type no assigned référentiel lists does not count
+            per_axes[axes] = per_axes.get(axes, 0) + n
+    return per_axes
+
+
+def evaluate_counts(
+    *,
+    period_start: date,
+    period_end: date,
+    as_of: date,
+    timeline: Sequence[Segment],
+    rules_by_code: Mapping[str, ReferentielRules],
+    per_axes: Mapping[frozenset[int], int],
+    exempt_axes: frozenset[int] = frozenset(),
+    config: RulesConfig = DEFAULT_CONFIG,
+) -> Evaluation:
+    """`evaluate` over counts, for callers that need the counts and statuses of the axes but not
+    which action counts where (the status snapshots: D-21 to D-26).
+
+    ``per_axes``: how many actions count, by the set of axes each may count in
+    (`count_by_axes`). The same rules decide (D-23: the optimal assignment, over counts per set
+    of axes); the result equals `evaluate`'s on the actions they stand for, but for `assignment`
+    and `counts_in`, left empty (tests/certification/rules/test_evaluate_counts.py). It depends
+    on the actions only through ``per_axes``: a caller may keep it per distinct input."""
+    reference = min(as_of, period_end)
+    in_force = _rules_for(codes_on(timeline, reference), rules_by_code)
+    required = _required(in_force, exempt_axes, config)
+    each = bool(in_force) and all(r.multi_axis == COUNT_IN_EACH for r in in_force)
+    if each:
+        counted = Counter({axis: sum(n for axes, n in per_axes.items() if axis in axes) for axis in AXES})
+    else:
+        counted = Counter(assign_counts(per_axes, required))
+    return _evaluation(
+        required,
+        counted,
+        in_force,
+        exempt_axes,
+        period_start=period_start,
+        period_end=period_end,
+        as_of=as_of,
+        config=config,
+        assignment={},
+        counts_in={},
+    )
+
+
+def _evaluation(
+    required: Mapping[int, int],
+    counted: Mapping[int, int],
+    in_force: Sequence[ReferentielRules],
+    exempt_axes: frozenset[int],
+    *,
+    period_start: date,
+    period_end: date,
+    as_of: date,
+    config: RulesConfig,
+    assignment: Mapping[str, int],
+    counts_in: Mapping[str, frozenset[int]],
+) -> Evaluation:
+    """What follows from the counts per axis: statuses (D-24), progress (D-25), pace (D-26)."""
     results = tuple(
         AxisResult(
             axis=axis,
             required=required[axis],
-            counted=counted[axis],
-            status=axis_status(axis, required[axis], counted[axis], exempt_axes),
+            counted=counted.get(axis, 0),
+            status=axis_status(axis, required[axis], counted.get(axis, 0), exempt_axes),
         )
         for axis in AXES
     )
@@ -199,7 +296,7 @@ def evaluate(
         slots_done=slots_done,
         slots_required=slots_required,
         assignment=assignment,
-        counts_in=(dict(counting) if each else {a: frozenset({axis}) for a, axis in assignment.items()}),
+        counts_in=counts_in,
         referentiels=tuple(sorted(f"{r.code}@{r.version}" for r in in_force)),
         pace=pace(
             start=period_start,
