@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
+from django.utils.translation import gettext
+
 from certipro.actions.models import Action, ActionState, Source
 from certipro.certification.catalogue import kept_catalogue, published_version
 from certipro.certification.evaluation import ExerciseStatus, Facts, evaluate_exercises
@@ -65,6 +67,10 @@ ACTION_STATE_BADGE = {
     ActionState.REJECTED: "fr-badge--error",
 }
 MAX_SUGGESTIONS = 5
+
+
+# The rows' labels (source, state, axis, axis status, pace) are in the page's language: each is
+# translated once here, where the row is built, rather than at each place a template shows it.
 
 
 @dataclass
@@ -254,6 +260,7 @@ def _section(
             not_counting.append(row)
     pace = data["pace"]
     pace_label, pace_badge, pace_help = PACE.get(pace["state"], (pace["state"], "", ""))
+    pace_label, pace_help = gettext(pace_label), gettext(pace_help)
     return Section(
         profession_code=exercise.profession_id,
         profession=exercise.profession.label,
@@ -290,11 +297,11 @@ def _axis_row(axis: dict[str, Any], types: list[Any], owner: bool) -> AxisRow:
                 suggestions.append(t.title)
     return AxisRow(
         axis=number,
-        label=AXIS_LABELS[number],
+        label=gettext(AXIS_LABELS[number]),
         required=axis["required"],
         counted=axis["counted"],
         status=axis["status"],
-        status_label=label,
+        status_label=gettext(label),
         badge=badge,
         remaining=remaining,
         private=private,
@@ -306,7 +313,7 @@ def _action_row(action: ListedAction, titles: dict[str, str]) -> ActionRow:
     return ActionRow(
         title=action.title or titles.get(action.type_code, action.type_code),
         end_date=action.end_date,
-        source=Source(action.source).label,
-        state=ActionState(action.state).label,
+        source=gettext(Source(action.source).label),
+        state=gettext(ActionState(action.state).label),
         badge=ACTION_STATE_BADGE.get(ActionState(action.state), ""),
     )
